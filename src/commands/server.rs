@@ -1,0 +1,683 @@
+//! Server commands: INFO, CONFIG, COMMAND, DBSIZE, FLUSHDB/FLUSHALL, SWAPDB, TIME,
+//! SHUTDOWN and DEBUG.
+
+use super::args::{self, is};
+use super::error::{CmdError, CmdResult};
+use super::table::{Command, Group, cmd, container, flags, flags::*, table};
+use super::Ctx;
+use crate::protocol::Reply;
+use crate::server::{REDIS_VERSION, FERROKV_VERSION, ServerState, Shutdown, unix_us};
+use crate::util::glob::glob_match;
+
+const SV: Group = Group::Server;
+
+pub static COMMANDS: &[Command] = &[
+    cmd("info", -1, LOADING | STALE, (0, 0, 0), SV, info),
+    cmd("dbsize", 1, READONLY | FAST, (0, 0, 0), SV, dbsize),
+    cmd("flushdb", -1, WRITE, (0, 0, 0), SV, flushdb),
+    cmd("flushall", -1, WRITE, (0, 0, 0), SV, flushall),
+    cmd("swapdb", 3, WRITE | FAST, (0, 0, 0), SV, swapdb),
+    cmd("time", 1, LOADING | STALE | FAST, (0, 0, 0), SV, time),
+    cmd("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, (0, 0, 0), SV, shutdown),
+    cmd("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), SV, debug),
+    container("config", -2, 0, SV, CONFIG),
+    Command {
+        name: "command",
+        arity: -1,
+        flags: LOADING | STALE,
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        group: SV,
+        handler: Some(command),
+        subcommands: COMMAND,
+    },
+];
+
+static CONFIG: &[Command] = &[
+    cmd("config|get", -3, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), SV, config_get),
+    cmd("config|set", -4, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), SV, config_set),
+    cmd("config|resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), SV, config_resetstat),
+    cmd("config|rewrite", 2, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), SV, config_rewrite),
+    cmd("config|help", 2, LOADING | STALE, (0, 0, 0), SV, config_help),
+];
+
+static COMMAND: &[Command] = &[
+    cmd("command|count", 2, LOADING | STALE, (0, 0, 0), SV, command_count),
+    cmd("command|info", -2, LOADING | STALE, (0, 0, 0), SV, command_info),
+    cmd("command|list", -2, LOADING | STALE, (0, 0, 0), SV, command_list),
+    cmd("command|getkeys", -3, LOADING | STALE, (0, 0, 0), SV, command_getkeys),
+    cmd("command|docs", -2, LOADING | STALE, (0, 0, 0), SV, command_docs),
+    cmd("command|help", 2, LOADING | STALE, (0, 0, 0), SV, command_help),
+];
+
+/// The HELP reply of container commands: one status line each, as Redis's addReplyHelp.
+pub fn reply_help(reply: &mut Reply, lines: &[&str]) {
+    reply.array(lines.len());
+    for l in lines {
+        reply.simple(l);
+    }
+}
+
+fn dbsize(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
+    let n = ctx.db().len() as i64;
+    ctx.reply().int(n);
+    Ok(())
+}
+
+/// FLUSHDB/FLUSHALL accept ASYNC or SYNC; both free synchronously for now.
+fn flush_mode(a: &[&[u8]]) -> CmdResult {
+    match a.len() {
+        1 => Ok(()),
+        2 if is(a[1], "async") || is(a[1], "sync") => Ok(()),
+        _ => Err(CmdError::Syntax),
+    }
+}
+
+fn flushdb(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    flush_mode(a)?;
+    ctx.db().clear();
+    ctx.reply().ok();
+    Ok(())
+}
+
+fn flushall(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    flush_mode(a)?;
+    for db in ctx.srv.dbs.iter_mut() {
+        db.clear();
+    }
+    ctx.reply().ok();
+    Ok(())
+}
+
+fn swapdb(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let first = args::int(a[1]).map_err(|_| CmdError::msg("ERR invalid first DB index"))?;
+    let second = args::int(a[2]).map_err(|_| CmdError::msg("ERR invalid second DB index"))?;
+    let n = ctx.srv.dbs.len() as i64;
+    if !(0..n).contains(&first) || !(0..n).contains(&second) {
+        return Err(CmdError::DbIndexOutOfRange);
+    }
+    ctx.srv.dbs.swap(first as usize, second as usize);
+    ctx.reply().ok();
+    Ok(())
+}
+
+fn time(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
+    let us = unix_us();
+    let r = ctx.reply();
+    r.array(2);
+    r.bulk((us / 1_000_000).to_string().as_bytes());
+    r.bulk((us % 1_000_000).to_string().as_bytes());
+    Ok(())
+}
+
+fn shutdown(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    for o in &a[1..] {
+        if !["nosave", "save", "now", "force", "abort"].iter().any(|k| is(o, k)) {
+            return Err(CmdError::Syntax);
+        }
+    }
+    if a[1..].iter().any(|o| is(o, "abort")) {
+        return Err(CmdError::msg("ERR No shutdown in progress."));
+    }
+    // No persistence yet: nothing to save. The connection closes without a reply.
+    ctx.srv.shutdown = Some(Shutdown::Requested);
+    ctx.client.close_asap = true;
+    Ok(())
+}
+
+fn debug(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let allowed = match ctx.srv.config.enable_debug_command.as_str() {
+        "yes" => true,
+        "local" => ctx.client.addr.ip().is_loopback(),
+        _ => false,
+    };
+    if !allowed {
+        return Err(CmdError::msg(
+            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"no\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+        ));
+    }
+    if is(a[1], "sleep") && a.len() == 3 {
+        let secs = args::float(a[2])?;
+        if secs > 0.0 {
+            std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(3600.0)));
+        }
+        ctx.reply().ok();
+    } else if is(a[1], "log") && a.len() >= 3 {
+        let msg = a[2..]
+            .iter()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        ctx.srv.log.warning(&format!("DEBUG LOG: {msg}"));
+        ctx.reply().ok();
+    } else {
+        return Err(CmdError::msg(format!(
+            "ERR Unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+            super::trunc(a[1], 128)
+        )));
+    }
+    Ok(())
+}
+
+fn config_get(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let pairs = ctx.srv.config.get(&a[2..], glob_match);
+    let r = ctx.reply();
+    r.map(pairs.len());
+    for (k, v) in pairs {
+        r.bulk(k.as_bytes());
+        r.bulk(&v);
+    }
+    Ok(())
+}
+
+fn config_set(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    if a.len() % 2 != 0 {
+        return Err(CmdError::msg(
+            "ERR wrong number of arguments for 'config|set' command",
+        ));
+    }
+    let pairs: Vec<(&[u8], &[u8])> = a[2..].chunks_exact(2).map(|p| (p[0], p[1])).collect();
+    let changed = ctx.srv.config.set(&pairs).map_err(CmdError::Msg)?;
+    apply_config_changes(ctx.srv, &changed);
+    ctx.reply().ok();
+    Ok(())
+}
+
+/// React to options that have effects beyond the value itself.
+fn apply_config_changes(srv: &mut ServerState, changed: &[&str]) {
+    if changed.iter().any(|c| *c == "loglevel" || *c == "logfile") {
+        srv.log = crate::server::log::Logger::from_config(&srv.config);
+    }
+}
+
+fn config_resetstat(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
+    ctx.srv.stats = Default::default();
+    for s in ctx.srv.cmd_stats.iter_mut() {
+        *s = Default::default();
+    }
+    for db in ctx.srv.dbs.iter_mut() {
+        db.hits = 0;
+        db.misses = 0;
+        db.expired = 0;
+    }
+    ctx.reply().ok();
+    Ok(())
+}
+
+fn config_rewrite(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
+    let Some(path) = ctx.srv.config_file.clone() else {
+        return Err(CmdError::msg("ERR The server is running without a config file"));
+    };
+    ctx.srv
+        .config
+        .rewrite(&path)
+        .map_err(|e| CmdError::msg(format!("ERR Rewriting config file: {e}")))?;
+    ctx.reply().ok();
+    Ok(())
+}
+
+fn config_help(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
+    let lines = [
+        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET <pattern>",
+        "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>",
+        "    Set the configuration <directive> to <value>.",
+        "RESETSTAT",
+        "    Reset statistics reported by the INFO command.",
+        "REWRITE",
+        "    Rewrite the configuration file.",
+        "HELP",
+        "    Prints this help.",
+    ];
+    reply_help(ctx.reply(), &lines);
+    Ok(())
+}
+
+/// COMMAND INFO's 10-element description of one command.
+fn describe(r: &mut Reply, c: &Command) {
+    r.array(10);
+    r.bulk(c.name.as_bytes());
+    r.int(c.arity as i64);
+    let names: Vec<&str> = flags::NAMES
+        .iter()
+        .filter(|(f, _)| c.flags & f != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    r.set(names.len());
+    for n in names {
+        r.simple(n);
+    }
+    r.int(c.first_key as i64);
+    r.int(c.last_key as i64);
+    r.int(c.step as i64);
+    let mut cats = vec![c.group.acl_category()];
+    if c.has(WRITE) {
+        cats.push("@write");
+    }
+    if c.has(READONLY) {
+        cats.push("@read");
+    }
+    if c.has(FAST) {
+        cats.push("@fast");
+    } else {
+        cats.push("@slow");
+    }
+    if c.has(ADMIN) {
+        cats.push("@dangerous");
+    }
+    r.set(cats.len());
+    for cat in cats {
+        r.simple(cat);
+    }
+    r.array(0);
+    // One key spec per command with keys, from first/last/step.
+    if c.first_key > 0 {
+        r.array(1);
+        r.map(3);
+        r.bulk(b"flags");
+        r.array(0);
+        r.bulk(b"begin_search");
+        r.map(2);
+        r.bulk(b"type");
+        r.bulk(b"index");
+        r.bulk(b"spec");
+        r.map(1);
+        r.bulk(b"index");
+        r.int(c.first_key as i64);
+        r.bulk(b"find_keys");
+        r.map(2);
+        r.bulk(b"type");
+        r.bulk(b"range");
+        r.bulk(b"spec");
+        r.map(3);
+        r.bulk(b"lastkey");
+        r.int(if c.last_key < 0 {
+            c.last_key as i64
+        } else {
+            (c.last_key - c.first_key) as i64
+        });
+        r.bulk(b"keystep");
+        r.int(c.step as i64);
+        r.bulk(b"limit");
+        r.int(0);
+    } else {
+        r.array(0);
+    }
+    r.array(c.subcommands.len());
+    for s in c.subcommands {
+        describe(r, s);
+    }
+}
+
+fn command(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    if a.len() > 1 {
+        return Err(CmdError::msg(format!(
+            "ERR unknown subcommand '{}'. Try COMMAND HELP.",
+            super::trunc(a[1], 128)
+        )));
+    }
+    let all = &table().commands;
+    let r = ctx.reply();
+    r.array(all.len());
+    for c in all {
+        describe(r, c);
+    }
+    Ok(())
+}
+
+fn command_count(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
+    let n = table().commands.len() as i64;
+    ctx.reply().int(n);
+    Ok(())
+}
+
+/// A command or `container|sub` looked up by its full name.
+fn find_by_fullname(name: &[u8]) -> Option<&'static Command> {
+    let mut parts = name.splitn(2, |&b| b == b'|');
+    let top = parts.next()?;
+    let (_, c) = table().lookup(top)?;
+    match parts.next() {
+        None => Some(c),
+        Some(sub) => super::table::find_subcommand(c, sub),
+    }
+}
+
+fn command_info(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let r = ctx.reply();
+    if a.len() == 2 {
+        let all = &table().commands;
+        r.array(all.len());
+        for c in all {
+            describe(r, c);
+        }
+        return Ok(());
+    }
+    r.array(a.len() - 2);
+    for name in &a[2..] {
+        match find_by_fullname(name) {
+            Some(c) => describe(r, c),
+            None => r.null_array(),
+        }
+    }
+    Ok(())
+}
+
+fn command_list(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let mut names: Vec<&str> = table().commands.iter().map(|c| c.name).collect();
+    if a.len() > 2 {
+        if a.len() != 5 || !is(a[2], "filterby") {
+            return Err(CmdError::Syntax);
+        }
+        let v = a[4];
+        if is(a[3], "pattern") {
+            names.retain(|n| glob_match(v, n.as_bytes(), true));
+        } else if is(a[3], "aclcat") {
+            let cat = format!("@{}", String::from_utf8_lossy(v).to_ascii_lowercase());
+            names.retain(|n| {
+                table()
+                    .lookup(n.as_bytes())
+                    .is_some_and(|(_, c)| c.group.acl_category() == cat)
+            });
+        } else if is(a[3], "module") {
+            names.clear();
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let r = ctx.reply();
+    r.array(names.len());
+    for n in names {
+        r.bulk(n.as_bytes());
+    }
+    Ok(())
+}
+
+fn command_getkeys(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let args = &a[2..];
+    let Some((_, mut c)) = table().lookup(args[0]) else {
+        return Err(CmdError::msg("ERR Invalid command specified"));
+    };
+    if !c.subcommands.is_empty()
+        && let Some(sub) = args.get(1).and_then(|s| super::table::find_subcommand(c, s))
+    {
+        c = sub;
+    }
+    if !c.arity_ok(args.len()) {
+        return Err(CmdError::msg("ERR Invalid number of arguments specified for command"));
+    }
+    let pos = c.key_positions(args.len());
+    if pos.is_empty() {
+        return Err(CmdError::msg("ERR The command has no key arguments"));
+    }
+    let r = ctx.reply();
+    r.array(pos.len());
+    for p in pos {
+        r.bulk(args[p]);
+    }
+    Ok(())
+}
+
+fn command_docs(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let list: Vec<&Command> = if a.len() == 2 {
+        table().commands.to_vec()
+    } else {
+        a[2..].iter().filter_map(|n| find_by_fullname(n)).collect()
+    };
+    let r = ctx.reply();
+    r.map(list.len());
+    for c in list {
+        r.bulk(c.name.as_bytes());
+        r.map(1);
+        r.bulk(b"group");
+        r.bulk(c.group.acl_category().trim_start_matches('@').as_bytes());
+    }
+    Ok(())
+}
+
+fn command_help(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
+    let lines = [
+        "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "(no subcommand)",
+        "    Return details about all Redis commands.",
+        "COUNT",
+        "    Return the total number of commands in this Redis server.",
+        "LIST",
+        "    Return a list of all commands in this Redis server.",
+        "INFO [<command-name> ...]",
+        "    Return details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "DOCS [<command-name> ...]",
+        "    Return documentation details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "GETKEYS <full-command>",
+        "    Return the keys from a full Redis command.",
+        "HELP",
+        "    Prints this help.",
+    ];
+    reply_help(ctx.reply(), &lines);
+    Ok(())
+}
+
+/// Resident set size from /proc, 0 where unavailable.
+fn rss_bytes() -> u64 {
+    let Ok(s) = std::fs::read_to_string("/proc/self/statm") else {
+        return 0;
+    };
+    let pages: u64 = s
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+fn info(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let text = info_text(ctx, &a[1..]);
+    ctx.reply().verbatim("txt", text.as_bytes());
+    Ok(())
+}
+
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
+
+fn info_text(ctx: &Ctx, wanted: &[&[u8]]) -> String {
+    let mut sections: Vec<String> = Vec::new();
+    if wanted.is_empty() || wanted.iter().any(|w| is(w, "default")) {
+        sections.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
+    }
+    for w in wanted {
+        let w = String::from_utf8_lossy(w).to_ascii_lowercase();
+        match w.as_str() {
+            "all" | "everything" => {
+                sections.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
+                sections.push("commandstats".into());
+            }
+            "default" => {}
+            _ => sections.push(w),
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    sections.retain(|s| seen.insert(s.clone()));
+    let mut out = String::new();
+    for s in &sections {
+        let body = match s.as_str() {
+            "server" => info_server(ctx.srv),
+            "clients" => info_clients(ctx),
+            "memory" => info_memory(ctx.srv),
+            "persistence" => info_persistence(ctx.srv),
+            "stats" => info_stats(ctx.srv),
+            "replication" => info_replication(ctx.srv),
+            "cpu" => info_cpu(),
+            "cluster" => "cluster_enabled:0\r\n".into(),
+            "modules" | "errorstats" => String::new(),
+            "keyspace" => info_keyspace(ctx.srv),
+            "commandstats" => info_commandstats(ctx.srv),
+            _ => continue,
+        };
+        if !out.is_empty() {
+            out.push_str("\r\n");
+        }
+        let mut title = s.clone();
+        if let Some(f) = title.get_mut(0..1) {
+            f.make_ascii_uppercase();
+        }
+        out.push_str(&format!("# {title}\r\n"));
+        out.push_str(&body);
+    }
+    out
+}
+
+fn info_server(srv: &ServerState) -> String {
+    let uptime = (srv.now_ms - srv.start_ms) / 1000;
+    let hz = srv.config.hz;
+    format!(
+        "redis_version:{REDIS_VERSION}\r\nferrokv_version:{FERROKV_VERSION}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{} {}\r\narch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:epoll\r\natomicvar_api:c11-builtin\r\nprocess_id:{}\r\nprocess_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:{}\r\nconfig_file:{}\r\nio_threads_active:0\r\n",
+        std::env::consts::OS,
+        std::env::consts::ARCH,
+        std::process::id(),
+        srv.run_id,
+        srv.bound_port,
+        unix_us(),
+        uptime,
+        uptime / 86400,
+        hz,
+        hz,
+        crate::storage::db::lru_clock(srv.now_ms) & 0xFF_FFFF,
+        srv.executable,
+        srv.config_file.as_deref().unwrap_or(""),
+    )
+}
+
+fn info_clients(ctx: &Ctx) -> String {
+    // The calling client is out of the table while it runs.
+    let connected = ctx.srv.clients.count;
+    format!(
+        "connected_clients:{connected}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+        ctx.srv.config.maxclients
+    )
+}
+
+fn human(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b < 1024.0 {
+        format!("{bytes}B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.2}K", b / 1024.0)
+    } else if b < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2}M", b / 1024.0 / 1024.0)
+    } else {
+        format!("{:.2}G", b / 1024.0 / 1024.0 / 1024.0)
+    }
+}
+
+fn info_memory(srv: &ServerState) -> String {
+    // Until allocator accounting lands, used_memory is the resident set size.
+    let rss = rss_bytes();
+    format!(
+        "used_memory:{rss}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{rss}\r\nused_memory_peak_human:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:1.00\r\nmem_allocator:libc\r\nlazyfree_pending_objects:0\r\n",
+        human(rss),
+        human(rss),
+        human(rss),
+        srv.config.maxmemory,
+        human(srv.config.maxmemory),
+        srv.config.maxmemory_policy,
+    )
+}
+
+fn info_persistence(srv: &ServerState) -> String {
+    format!(
+        "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_last_write_status:ok\r\n",
+        srv.start_ms / 1000
+    )
+}
+
+fn info_stats(srv: &ServerState) -> String {
+    let s = &srv.stats;
+    let (hits, misses, expired) = srv.dbs.iter().fold((0, 0, 0), |acc, d| {
+        (acc.0 + d.hits, acc.1 + d.misses, acc.2 + d.expired)
+    });
+    format!(
+        "total_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nexpired_stale_perc:{:.2}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\nclient_query_buffer_limit_disconnections:{}\r\nclient_output_buffer_limit_disconnections:{}\r\ntotal_error_replies:{}\r\nunexpected_error_replies:{}\r\n",
+        s.connections_received,
+        s.commands_processed,
+        s.instantaneous_ops as u64,
+        s.net_input_bytes,
+        s.net_output_bytes,
+        s.rejected_connections,
+        expired,
+        s.expired_stale_perc * 100.0,
+        s.expire_cycle_cpu_ms,
+        hits,
+        misses,
+        s.client_query_limit_disconnections,
+        s.client_output_limit_disconnections,
+        s.total_error_replies,
+        s.unexpected_error_replies,
+    )
+}
+
+fn info_replication(srv: &ServerState) -> String {
+    format!(
+        "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+        srv.run_id
+    )
+}
+
+fn info_cpu() -> String {
+    // SAFETY: getrusage fills the zeroed struct we pass; RUSAGE_SELF is always valid.
+    let ru = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut ru);
+        ru
+    };
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    format!(
+        "used_cpu_sys:{:.6}\r\nused_cpu_user:{:.6}\r\nused_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\n",
+        t(ru.ru_stime),
+        t(ru.ru_utime)
+    )
+}
+
+fn info_keyspace(srv: &ServerState) -> String {
+    let mut out = String::new();
+    for (i, db) in srv.dbs.iter().enumerate() {
+        if !db.is_empty() {
+            out.push_str(&format!(
+                "db{i}:keys={},expires={},avg_ttl=0\r\n",
+                db.len(),
+                db.volatile_len()
+            ));
+        }
+    }
+    out
+}
+
+fn info_commandstats(srv: &ServerState) -> String {
+    let mut out = String::new();
+    for (c, s) in table().commands.iter().zip(&srv.cmd_stats) {
+        if s.calls == 0 && s.failed == 0 {
+            continue;
+        }
+        let per = if s.calls > 0 { s.usec as f64 / s.calls as f64 } else { 0.0 };
+        out.push_str(&format!(
+            "cmdstat_{}:calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}\r\n",
+            c.name, s.calls, s.usec, per, s.rejected, s.failed
+        ));
+    }
+    out
+}

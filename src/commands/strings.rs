@@ -1,0 +1,577 @@
+//! String commands (Redis's t_string.c): GET/SET and their variants, counters, ranges, LCS.
+
+use super::args::{self, TimeUnit, expire_deadline, is};
+use super::error::{CmdError, CmdResult};
+use super::table::{Command, Group, cmd, flags::*};
+use super::Ctx;
+use crate::protocol::Reply;
+use crate::storage::value::{Str, Value};
+use crate::storage::Db;
+use crate::util::numbers::{FloatIncrError, incr_by_float};
+
+const S: Group = Group::String;
+
+pub static COMMANDS: &[Command] = &[
+    cmd("get", 2, READONLY | FAST, (1, 1, 1), S, get),
+    cmd("set", -3, WRITE | DENYOOM, (1, 1, 1), S, set),
+    cmd("setnx", 3, WRITE | DENYOOM | FAST, (1, 1, 1), S, setnx),
+    cmd("setex", 4, WRITE | DENYOOM, (1, 1, 1), S, setex),
+    cmd("psetex", 4, WRITE | DENYOOM, (1, 1, 1), S, psetex),
+    cmd("getset", 3, WRITE | DENYOOM | FAST, (1, 1, 1), S, getset),
+    cmd("getdel", 2, WRITE | FAST, (1, 1, 1), S, getdel),
+    cmd("getex", -2, WRITE | FAST, (1, 1, 1), S, getex),
+    cmd("mget", -2, READONLY | FAST, (1, -1, 1), S, mget),
+    cmd("mset", -3, WRITE | DENYOOM, (1, -1, 2), S, mset),
+    cmd("msetnx", -3, WRITE | DENYOOM, (1, -1, 2), S, msetnx),
+    cmd("append", 3, WRITE | DENYOOM | FAST, (1, 1, 1), S, append),
+    cmd("strlen", 2, READONLY | FAST, (1, 1, 1), S, strlen),
+    cmd("incr", 2, WRITE | DENYOOM | FAST, (1, 1, 1), S, incr),
+    cmd("decr", 2, WRITE | DENYOOM | FAST, (1, 1, 1), S, decr),
+    cmd("incrby", 3, WRITE | DENYOOM | FAST, (1, 1, 1), S, incrby),
+    cmd("decrby", 3, WRITE | DENYOOM | FAST, (1, 1, 1), S, decrby),
+    cmd("incrbyfloat", 3, WRITE | DENYOOM | FAST, (1, 1, 1), S, incrbyfloat),
+    cmd("getrange", 4, READONLY, (1, 1, 1), S, getrange),
+    cmd("substr", 4, READONLY, (1, 1, 1), S, getrange),
+    cmd("setrange", 4, WRITE | DENYOOM, (1, 1, 1), S, setrange),
+    cmd("lcs", -3, READONLY, (1, 2, 1), S, lcs),
+];
+
+/// The string under `key`, `None` when absent, WRONGTYPE for other types.
+pub fn lookup_str<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'a mut Str>, CmdError> {
+    match db.lookup(key, now) {
+        None => Ok(None),
+        Some(e) => match &mut e.value {
+            Value::Str(s) => Ok(Some(s)),
+        },
+    }
+}
+
+pub fn reply_str(reply: &mut Reply, s: &Str) {
+    match s {
+        Str::Int(n) => reply.bulk_i64(*n),
+        Str::Emb(b) => reply.bulk(b),
+        Str::Raw(v) => reply.bulk(v),
+    }
+}
+
+fn get(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let (db, reply, now) = ctx.db_and_reply();
+    match lookup_str(db, a[1], now)? {
+        Some(s) => reply_str(reply, s),
+        None => reply.null(),
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cond {
+    Always,
+    Nx,
+    Xx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ttl {
+    /// Clear any TTL (plain SET).
+    Clear,
+    Keep,
+    At(i64),
+}
+
+struct SetArgs {
+    cond: Cond,
+    get: bool,
+    ttl: Ttl,
+}
+
+/// SET's options, parsed as Redis's `parseExtendedStringArgumentsOrReply`: each option at
+/// most once, NX/XX and the expire forms mutually exclusive, the expire value checked last.
+fn parse_set(a: &[&[u8]], now: i64) -> Result<SetArgs, CmdError> {
+    let mut cond = Cond::Always;
+    let mut get = false;
+    let mut keep = false;
+    let mut expire: Option<(&[u8], TimeUnit, bool)> = None;
+    let mut i = 3;
+    while i < a.len() {
+        let o = a[i];
+        let next = a.get(i + 1);
+        if is(o, "nx") && cond == Cond::Always {
+            cond = Cond::Nx;
+        } else if is(o, "xx") && cond == Cond::Always {
+            cond = Cond::Xx;
+        } else if is(o, "get") && !get {
+            get = true;
+        } else if is(o, "keepttl") && !keep && expire.is_none() {
+            keep = true;
+        } else if let (Some(unit), Some(next)) = (expire_option(o), next) {
+            if keep || expire.is_some() {
+                return Err(CmdError::Syntax);
+            }
+            expire = Some((next, unit.0, unit.1));
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    let ttl = match expire {
+        Some((v, unit, relative)) => Ttl::At(expire_deadline(v, unit, relative, now, "set")?),
+        None if keep => Ttl::Keep,
+        None => Ttl::Clear,
+    };
+    Ok(SetArgs { cond, get, ttl })
+}
+
+/// EX/PX/EXAT/PXAT → (unit, relative).
+fn expire_option(o: &[u8]) -> Option<(TimeUnit, bool)> {
+    if is(o, "ex") {
+        Some((TimeUnit::Seconds, true))
+    } else if is(o, "px") {
+        Some((TimeUnit::Millis, true))
+    } else if is(o, "exat") {
+        Some((TimeUnit::Seconds, false))
+    } else if is(o, "pxat") {
+        Some((TimeUnit::Millis, false))
+    } else {
+        None
+    }
+}
+
+/// Store a string with Redis's SET semantics. Returns whether it was stored.
+fn store(db: &mut Db, key: &[u8], value: &[u8], ttl: Ttl, now: i64) {
+    let value = Value::string(value);
+    match ttl {
+        Ttl::Clear => db.set(key, value, false, now),
+        Ttl::Keep => db.set(key, value, true, now),
+        Ttl::At(when) => {
+            db.set(key, value, false, now);
+            db.set_expire(key, when);
+        }
+    }
+}
+
+fn set(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let now = ctx.now();
+    let opts = parse_set(a, now)?;
+    let max = ctx.srv.config.proto_max_bulk_len as usize;
+    let (db, reply, now) = ctx.db_and_reply();
+    let _ = max;
+    let old = lookup_str(db, a[1], now)?;
+    let exists = old.is_some();
+    let old_value = if opts.get { old.map(|s| s.clone()) } else { None };
+    let blocked = match opts.cond {
+        Cond::Always => false,
+        Cond::Nx => exists,
+        Cond::Xx => !exists,
+    };
+    if !blocked {
+        store(db, a[1], a[2], opts.ttl, now);
+    }
+    if opts.get {
+        match old_value {
+            Some(s) => reply_str(reply, &s),
+            None => reply.null(),
+        }
+    } else if blocked {
+        reply.null();
+    } else {
+        reply.ok();
+    }
+    Ok(())
+}
+
+fn setnx(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let (db, reply, now) = ctx.db_and_reply();
+    if db.exists(a[1], now) {
+        reply.int(0);
+    } else {
+        store(db, a[1], a[2], Ttl::Clear, now);
+        reply.int(1);
+    }
+    Ok(())
+}
+
+fn setex_generic(ctx: &mut Ctx, a: &[&[u8]], unit: TimeUnit, name: &'static str) -> CmdResult {
+    let (db, reply, now) = ctx.db_and_reply();
+    let when = expire_deadline(a[2], unit, true, now, name)?;
+    store(db, a[1], a[3], Ttl::At(when), now);
+    reply.ok();
+    Ok(())
+}
+
+fn setex(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    setex_generic(ctx, a, TimeUnit::Seconds, "setex")
+}
+
+fn psetex(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    setex_generic(ctx, a, TimeUnit::Millis, "psetex")
+}
+
+fn getset(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let (db, reply, now) = ctx.db_and_reply();
+    match lookup_str(db, a[1], now)? {
+        Some(s) => reply_str(reply, s),
+        None => reply.null(),
+    }
+    store(db, a[1], a[2], Ttl::Clear, now);
+    Ok(())
+}
+
+fn getdel(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let (db, reply, now) = ctx.db_and_reply();
+    match lookup_str(db, a[1], now)? {
+        Some(s) => {
+            reply_str(reply, s);
+            db.delete(a[1]);
+        }
+        None => reply.null(),
+    }
+    Ok(())
+}
+
+fn getex(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let now = ctx.now();
+    // None = leave the TTL alone; Some(None) = PERSIST; Some(Some(t)) = new deadline.
+    let mut change: Option<Option<&[u8]>> = None;
+    let mut unit = (TimeUnit::Seconds, true);
+    let mut i = 2;
+    while i < a.len() {
+        if is(a[i], "persist") && change.is_none() {
+            change = Some(None);
+        } else if let (Some(u), Some(v), None) = (expire_option(a[i]), a.get(i + 1), change) {
+            change = Some(Some(v));
+            unit = u;
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    let deadline = match change {
+        Some(Some(v)) => Some(expire_deadline(v, unit.0, unit.1, now, "getex")?),
+        _ => None,
+    };
+    let (db, reply, now) = ctx.db_and_reply();
+    let Some(s) = lookup_str(db, a[1], now)? else {
+        reply.null();
+        return Ok(());
+    };
+    reply_str(reply, s);
+    match (change, deadline) {
+        (Some(None), _) => {
+            db.persist(a[1]);
+        }
+        (_, Some(when)) if when <= now => {
+            db.delete(a[1]);
+        }
+        (_, Some(when)) => {
+            db.set_expire(a[1], when);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn mget(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let (db, reply, now) = ctx.db_and_reply();
+    reply.array(a.len() - 1);
+    for key in &a[1..] {
+        // MGET answers nil for keys of other types rather than failing.
+        match db.lookup(key, now).map(|e| &e.value) {
+            Some(Value::Str(s)) => reply_str(reply, s),
+            None => reply.null(),
+        }
+    }
+    Ok(())
+}
+
+fn mset_pairs<'a>(ctx: &Ctx, a: &'a [&'a [u8]]) -> Result<std::slice::ChunksExact<'a, &'a [u8]>, CmdError> {
+    if a.len() % 2 == 0 {
+        return Err(CmdError::msg(format!(
+            "ERR wrong number of arguments for '{}' command",
+            ctx.cmd.name
+        )));
+    }
+    Ok(a[1..].chunks_exact(2))
+}
+
+fn mset(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let pairs = mset_pairs(ctx, a)?;
+    let (db, reply, now) = ctx.db_and_reply();
+    for kv in pairs {
+        store(db, kv[0], kv[1], Ttl::Clear, now);
+    }
+    reply.ok();
+    Ok(())
+}
+
+fn msetnx(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let pairs = mset_pairs(ctx, a)?;
+    let (db, reply, now) = ctx.db_and_reply();
+    if pairs.clone().any(|kv| db.exists(kv[0], now)) {
+        reply.int(0);
+        return Ok(());
+    }
+    for kv in pairs {
+        store(db, kv[0], kv[1], Ttl::Clear, now);
+    }
+    reply.int(1);
+    Ok(())
+}
+
+fn check_len(ctx_max: u64, len: u64) -> CmdResult {
+    if len > ctx_max {
+        return Err(CmdError::StringTooLong);
+    }
+    Ok(())
+}
+
+fn append(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let max = ctx.srv.config.proto_max_bulk_len;
+    let (db, reply, now) = ctx.db_and_reply();
+    match lookup_str(db, a[1], now)? {
+        Some(s) => {
+            check_len(max, (s.len() + a[2].len()) as u64)?;
+            let v = s.make_raw();
+            v.extend_from_slice(a[2]);
+            reply.int(v.len() as i64);
+        }
+        None => {
+            db.set(a[1], Value::string(a[2]), false, now);
+            reply.int(a[2].len() as i64);
+        }
+    }
+    Ok(())
+}
+
+fn strlen(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let (db, reply, now) = ctx.db_and_reply();
+    let n = lookup_str(db, a[1], now)?.map_or(0, |s| s.len());
+    reply.int(n as i64);
+    Ok(())
+}
+
+/// Add `by` to the integer under `key` (created as 0), keeping its TTL.
+fn incr_generic(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
+    let (db, reply, now) = ctx.db_and_reply();
+    let result = match lookup_str(db, key, now)? {
+        Some(s) => {
+            let cur = s.as_i64().ok_or(CmdError::NotInteger)?;
+            let n = cur.checked_add(by).ok_or(CmdError::Overflow)?;
+            *s = Str::Int(n);
+            n
+        }
+        None => {
+            db.set(key, Value::Str(Str::Int(by)), false, now);
+            by
+        }
+    };
+    reply.int(result);
+    Ok(())
+}
+
+fn incr(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    incr_generic(ctx, a[1], 1)
+}
+
+fn decr(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    incr_generic(ctx, a[1], -1)
+}
+
+fn incrby(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let by = args::int(a[2])?;
+    incr_generic(ctx, a[1], by)
+}
+
+fn decrby(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let by = args::int(a[2])?;
+    if by == i64::MIN {
+        return Err(CmdError::msg("ERR decrement would overflow"));
+    }
+    incr_generic(ctx, a[1], -by)
+}
+
+fn incrbyfloat(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let (db, reply, now) = ctx.db_and_reply();
+    let mut scratch = Vec::new();
+    let current = lookup_str(db, a[1], now)?.map(|s| s.as_bytes(&mut scratch).to_vec());
+    let result = incr_by_float(current.as_deref(), a[2]).map_err(|e| match e {
+        FloatIncrError::NotAFloat => CmdError::NotFloat,
+        FloatIncrError::NanOrInf => CmdError::msg("ERR increment would produce NaN or Infinity"),
+    })?;
+    db.set(a[1], Value::Str(Str::from_bytes(&result)), true, now);
+    reply.bulk(&result);
+    Ok(())
+}
+
+fn getrange(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let start = args::int(a[2])?;
+    let end = args::int(a[3])?;
+    let (db, reply, now) = ctx.db_and_reply();
+    let mut scratch = Vec::new();
+    let Some(s) = lookup_str(db, a[1], now)? else {
+        reply.bulk(b"");
+        return Ok(());
+    };
+    let bytes = s.as_bytes(&mut scratch);
+    match clamp_range(start, end, bytes.len()) {
+        Some((s, e)) => reply.bulk(&bytes[s..=e]),
+        None => reply.bulk(b""),
+    }
+    Ok(())
+}
+
+/// GETRANGE's index rules: negative from the end, clamped; `None` for an empty result.
+fn clamp_range(mut start: i64, mut end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    if start < 0 && end < 0 && start > end {
+        return None;
+    }
+    if start < 0 {
+        start += len;
+    }
+    if end < 0 {
+        end += len;
+    }
+    start = start.max(0);
+    end = end.max(0);
+    if end >= len {
+        end = len - 1;
+    }
+    if start > end || len == 0 {
+        return None;
+    }
+    Some((start as usize, end as usize))
+}
+
+fn setrange(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let offset = args::int(a[2])?;
+    if offset < 0 {
+        return Err(CmdError::msg("ERR offset is out of range"));
+    }
+    let max = ctx.srv.config.proto_max_bulk_len;
+    let value = a[3];
+    let (db, reply, now) = ctx.db_and_reply();
+    match lookup_str(db, a[1], now)? {
+        Some(s) => {
+            if value.is_empty() {
+                reply.int(s.len() as i64);
+                return Ok(());
+            }
+            check_len(max, offset as u64 + value.len() as u64)?;
+            let v = s.make_raw();
+            let end = offset as usize + value.len();
+            if v.len() < end {
+                v.resize(end, 0);
+            }
+            v[offset as usize..end].copy_from_slice(value);
+            reply.int(v.len() as i64);
+        }
+        None => {
+            if value.is_empty() {
+                reply.int(0);
+                return Ok(());
+            }
+            check_len(max, offset as u64 + value.len() as u64)?;
+            let mut v = vec![0u8; offset as usize];
+            v.extend_from_slice(value);
+            let len = v.len();
+            db.set(a[1], Value::Str(Str::Raw(v)), false, now);
+            reply.int(len as i64);
+        }
+    }
+    Ok(())
+}
+
+fn lcs(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let max = ctx.srv.config.proto_max_bulk_len;
+    // Redis reads both keys (and reports a wrong type) before looking at the options.
+    let (db, reply, now) = ctx.db_and_reply();
+    let mut fetch = |key: &[u8]| -> Result<Vec<u8>, CmdError> {
+        match db.lookup(key, now).map(|e| &e.value) {
+            None => Ok(Vec::new()),
+            Some(Value::Str(s)) => Ok(s.to_vec()),
+        }
+    };
+    let x = fetch(a[1])?;
+    let y = fetch(a[2])?;
+    let mut get_len = false;
+    let mut get_idx = false;
+    let mut with_match_len = false;
+    let mut min_match_len: i64 = 0;
+    let mut i = 3;
+    while i < a.len() {
+        if is(a[i], "idx") {
+            get_idx = true;
+        } else if is(a[i], "len") {
+            get_len = true;
+        } else if is(a[i], "withmatchlen") {
+            with_match_len = true;
+        } else if is(a[i], "minmatchlen") && i + 1 < a.len() {
+            min_match_len = args::int(a[i + 1])?.max(0);
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    if get_idx && get_len {
+        return Err(CmdError::msg(
+            "ERR If you want both the length and indexes, please just use IDX.",
+        ));
+    }
+    // The table is (|x|+1)(|y|+1) u32s; Redis refuses one larger than proto-max-bulk-len.
+    let cells = (x.len() as u64 + 1) * (y.len() as u64 + 1);
+    if cells.saturating_mul(4) > max {
+        return Err(CmdError::msg(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        ));
+    }
+    let out = crate::util::lcs::lcs(&x, &y);
+    if get_len {
+        reply.int(out.len as i64);
+        return Ok(());
+    }
+    if !get_idx {
+        reply.bulk(&out.sequence);
+        return Ok(());
+    }
+    let matches: Vec<_> = out
+        .matches
+        .iter()
+        .filter(|m| m.len as i64 >= min_match_len)
+        .collect();
+    reply.map(2);
+    reply.bulk(b"matches");
+    reply.array(matches.len());
+    for m in matches {
+        reply.array(if with_match_len { 3 } else { 2 });
+        reply.array(2);
+        reply.int(m.a.0 as i64);
+        reply.int(m.a.1 as i64);
+        reply.array(2);
+        reply.int(m.b.0 as i64);
+        reply.int(m.b.1 as i64);
+        if with_match_len {
+            reply.int(m.len as i64);
+        }
+    }
+    reply.bulk(b"len");
+    reply.int(out.len as i64);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clamp_range;
+
+    #[test]
+    fn getrange_index_rules() {
+        assert_eq!(clamp_range(0, -1, 5), Some((0, 4)));
+        assert_eq!(clamp_range(-3, -1, 5), Some((2, 4)));
+        assert_eq!(clamp_range(-1, -3, 5), None);
+        assert_eq!(clamp_range(3, 100, 5), Some((3, 4)));
+        assert_eq!(clamp_range(0, 0, 0), None);
+        assert_eq!(clamp_range(-100, 1, 5), Some((0, 1)));
+    }
+}

@@ -1,0 +1,26 @@
+//! # ferrokv
+//!
+//! A Redis-compatible in-memory data server. A request travels:
+//! socket → [`server::event_loop`] reads into the client's query buffer →
+//! [`protocol::decode`] splits it into arguments (no copy of payloads) →
+//! [`commands::execute`] looks the command up in [`commands::table`] (arity, auth) →
+//! the family handler (`commands/strings.rs`, `commands/keys.rs`...) runs against
+//! [`storage::Db`] → the reply is encoded by [`protocol::encode`] into the client's output
+//! buffer → written back once per loop iteration.
+//!
+//! ## Layout
+//! - [`config`]: redis.conf syntax, `--name value` overrides, CONFIG GET/SET, one option table.
+//! - [`protocol`]: RESP2/RESP3 decoder and encoder; knows nothing of the server.
+//! - [`server`]: the mio event loop, clients, cron, logging.
+//! - [`commands`]: the command table and one file per command family.
+//! - [`storage`]: databases, the incremental hash table, value encodings.
+//! - [`util`]: glob matching, Redis number parsing/formatting, argument splitting.
+//!
+//! See `docs/design.md` for the architecture in one page.
+
+pub mod commands;
+pub mod config;
+pub mod protocol;
+pub mod server;
+pub mod storage;
+pub mod util;

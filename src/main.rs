@@ -1,0 +1,71 @@
+//! `ferrokv-server [config-file] [--name value ...]`, like `redis-server`.
+
+use std::process::ExitCode;
+
+use ferrokv::config::Config;
+use ferrokv::server::Server;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-v" || a == "--version") {
+        println!(
+            "ferrokv v={} (Redis {} compatible)",
+            ferrokv::server::FERROKV_VERSION,
+            ferrokv::server::REDIS_VERSION
+        );
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::from_args(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("\n{e}");
+            return ExitCode::from(1);
+        }
+    };
+    raise_open_files_limit(config.maxclients as u64 + 32);
+    let config_file = args.first().filter(|a| !a.starts_with("--")).cloned();
+    let mut server = match Server::bind(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("# {e}");
+            return ExitCode::from(1);
+        }
+    };
+    server.state.config_file = config_file;
+    if let Err(e) = server.handle_signals() {
+        eprintln!("# Failed to install signal handlers: {e}");
+        return ExitCode::from(1);
+    }
+    let port = server.port();
+    server.state.log.notice(&format!(
+        "ferrokv {} (Redis {} compatible) started, pid={}, port={}",
+        ferrokv::server::FERROKV_VERSION,
+        ferrokv::server::REDIS_VERSION,
+        std::process::id(),
+        port
+    ));
+    match server.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("# Event loop failed: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Raise RLIMIT_NOFILE so `maxclients` connections fit, as Redis does at start-up.
+fn raise_open_files_limit(wanted: u64) {
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+    unsafe {
+        let mut lim: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return;
+        }
+        if lim.rlim_cur >= wanted {
+            return;
+        }
+        let target = wanted.min(lim.rlim_max);
+        lim.rlim_cur = target;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+    }
+}

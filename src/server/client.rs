@@ -1,0 +1,139 @@
+//! Per-connection state: socket, query buffer, decoder, reply buffer and session settings.
+
+use std::net::SocketAddr;
+
+use mio::net::TcpStream;
+
+use crate::protocol::{Decoder, Reply};
+
+/// Bytes read from a socket per `read` call.
+pub const READ_CHUNK: usize = 16 * 1024;
+/// Pending reply bytes above which a client's further requests wait until it reads its
+/// replies: a client that pipelines without reading cannot grow the server's memory.
+pub const OUTPUT_PAUSE_BYTES: usize = 1024 * 1024;
+
+pub struct Client {
+    pub id: u64,
+    pub stream: TcpStream,
+    pub addr: SocketAddr,
+    pub local_addr: SocketAddr,
+    /// Unparsed request bytes.
+    pub qbuf: Vec<u8>,
+    /// Peak size of `qbuf` since the last cron check, to decide when to shrink it.
+    pub qbuf_peak: usize,
+    pub decoder: Decoder,
+    pub reply: Reply,
+    /// Bytes of `reply.buf` already written to the socket.
+    pub sent: usize,
+    pub db: usize,
+    pub name: Option<Vec<u8>>,
+    pub authenticated: bool,
+    pub user: &'static str,
+    pub created_ms: i64,
+    pub last_interaction_ms: i64,
+    /// Name of the last command run (CLIENT LIST `cmd=`).
+    pub last_cmd: &'static str,
+    /// Close once the pending replies are written (QUIT, protocol errors).
+    pub close_after_reply: bool,
+    /// Close as soon as possible, replies or not (CLIENT KILL, output limits).
+    pub close_asap: bool,
+    /// The socket may hold unread bytes: edge-triggered readiness will not tell us again.
+    pub read_pending: bool,
+    /// The last write would block; wait for a writable event.
+    pub write_blocked: bool,
+    /// When the output buffer first exceeded the soft limit (ms), for client-output-buffer-limit.
+    pub soft_limit_since: Option<i64>,
+    /// CLIENT REPLY OFF/SKIP.
+    pub reply_mode: ReplyMode,
+    pub no_evict: bool,
+    pub lib_name: Option<Vec<u8>>,
+    pub lib_ver: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Skip the reply of the next command only.
+    SkipNext,
+    Skip,
+}
+
+impl Client {
+    pub fn new(id: u64, stream: TcpStream, addr: SocketAddr, now_ms: i64, needs_auth: bool) -> Self {
+        let local_addr = stream.local_addr().unwrap_or(addr);
+        Client {
+            id,
+            stream,
+            addr,
+            local_addr,
+            qbuf: Vec::new(),
+            qbuf_peak: 0,
+            decoder: Decoder::new(),
+            reply: Reply::new(),
+            sent: 0,
+            db: 0,
+            name: None,
+            authenticated: !needs_auth,
+            user: "default",
+            created_ms: now_ms,
+            last_interaction_ms: now_ms,
+            last_cmd: "NULL",
+            close_after_reply: false,
+            close_asap: false,
+            read_pending: false,
+            write_blocked: false,
+            soft_limit_since: None,
+            reply_mode: ReplyMode::On,
+            no_evict: false,
+            lib_name: None,
+            lib_ver: None,
+        }
+    }
+
+    /// Reply bytes not yet written to the socket.
+    pub fn pending_output(&self) -> usize {
+        self.reply.buf.len() - self.sent
+    }
+
+    /// Whether further requests must wait for the client to read its replies.
+    pub fn output_paused(&self) -> bool {
+        self.pending_output() > OUTPUT_PAUSE_BYTES
+    }
+
+    /// `CLIENT LIST`/`CLIENT INFO` line for this client, as Redis 7.0 formats it.
+    pub fn info_line(&self, now_ms: i64) -> String {
+        let name = self
+            .name
+            .as_deref()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .unwrap_or_default();
+        let flags = if self.close_after_reply || self.close_asap { "A" } else { "N" };
+        format!(
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
+            self.id,
+            self.addr,
+            self.local_addr,
+            fd_of(&self.stream),
+            name,
+            (now_ms - self.created_ms).max(0) / 1000,
+            (now_ms - self.last_interaction_ms).max(0) / 1000,
+            flags,
+            self.db,
+            self.qbuf.len(),
+            self.qbuf.capacity() - self.qbuf.len(),
+            self.qbuf.capacity(),
+            self.qbuf_peak,
+            self.pending_output(),
+            self.qbuf.capacity() + self.reply.buf.capacity(),
+            self.last_cmd,
+            self.user,
+            if self.reply.resp3 { 3 } else { 2 },
+        )
+    }
+}
+
+fn fd_of(stream: &TcpStream) -> i32 {
+    use std::os::fd::AsRawFd;
+    stream.as_raw_fd()
+}

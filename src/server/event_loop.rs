@@ -1,0 +1,503 @@
+//! The event loop: accept, read, decode, execute, write, and the cron tick, on one thread.
+//!
+//! Sockets are edge-triggered (mio/epoll), so a client is read until `WouldBlock` or until
+//! it has had its share of this iteration; a client cut short is remembered in
+//! `pending_reads` and served again before the loop sleeps. Replies accumulate in each
+//! client's buffer and are written once per iteration ("as few syscalls as possible"); a
+//! client whose unread replies exceed [`OUTPUT_PAUSE_BYTES`](super::client::OUTPUT_PAUSE_BYTES)
+//! is not read until it drains them.
+
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+
+use super::client::{Client, READ_CHUNK};
+use super::{ServerState, Shutdown, cron};
+use crate::commands;
+use crate::config::Config;
+use crate::protocol::{Limits, Request};
+
+const SIGNAL_TOKEN: Token = Token(0);
+/// Tokens below this are listeners and signals; client slot `i` is `Token(CLIENT_BASE + i)`.
+const LISTENER_BASE: usize = 1;
+const CLIENT_BASE: usize = 64;
+/// Reads per client per loop iteration before others get their turn.
+const READS_PER_TURN: usize = 4;
+
+pub struct Server {
+    poll: Poll,
+    listeners: Vec<TcpListener>,
+    signals: Option<signal_hook_mio::v1_0::Signals>,
+    pub state: ServerState,
+    /// Slots of clients that may have unread input or unprocessed requests.
+    pending_reads: Vec<usize>,
+    /// Slots of clients with replies to write this iteration.
+    pending_writes: Vec<usize>,
+}
+
+impl Server {
+    /// Bind every configured address. Addresses prefixed with `-` are optional (as in Redis:
+    /// `bind 127.0.0.1 -::1` works on hosts without IPv6).
+    pub fn bind(config: Config) -> io::Result<Server> {
+        let poll = Poll::new()?;
+        let mut listeners = Vec::new();
+        let mut port = config.port;
+        for spec in &config.bind {
+            let (optional, host) = match spec.strip_prefix('-') {
+                Some(h) => (true, h),
+                None => (false, spec.as_str()),
+            };
+            let host = if host == "*" { "0.0.0.0" } else { host };
+            let addrs: Vec<SocketAddr> = match (host, port).to_socket_addrs() {
+                Ok(a) => a.collect(),
+                Err(e) if optional => {
+                    let _ = e;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            for addr in addrs {
+                match TcpListener::bind(addr) {
+                    Ok(l) => {
+                        // With port 0 the first listener picks the port; the rest follow it.
+                        if port == 0 {
+                            port = l.local_addr()?.port();
+                        }
+                        listeners.push(l);
+                    }
+                    Err(_) if optional => {}
+                    Err(e) => {
+                        return Err(io::Error::new(
+                            e.kind(),
+                            format!("Could not create server TCP listening socket {addr}: {e}"),
+                        ));
+                    }
+                }
+            }
+        }
+        if listeners.is_empty() {
+            return Err(io::Error::new(
+                ErrorKind::AddrNotAvailable,
+                "Failed listening on any configured address",
+            ));
+        }
+        for (i, l) in listeners.iter_mut().enumerate() {
+            poll.registry()
+                .register(l, Token(LISTENER_BASE + i), Interest::READABLE)?;
+        }
+        let mut state = ServerState::new(config);
+        state.bound_port = port;
+        Ok(Server {
+            poll,
+            listeners,
+            signals: None,
+            state,
+            pending_reads: Vec::new(),
+            pending_writes: Vec::new(),
+        })
+    }
+
+    /// Shut down cleanly on SIGTERM and SIGINT (the binary calls this; tests do not).
+    pub fn handle_signals(&mut self) -> io::Result<()> {
+        let mut signals = signal_hook_mio::v1_0::Signals::new([
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGINT,
+        ])?;
+        self.poll
+            .registry()
+            .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
+        self.signals = Some(signals);
+        Ok(())
+    }
+
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.state.bound_port
+    }
+
+    /// Run until SHUTDOWN or a signal.
+    pub fn run(mut self) -> io::Result<()> {
+        let mut events = Events::with_capacity(1024);
+        let mut next_cron = Instant::now();
+        self.state.log.notice("Ready to accept connections tcp");
+        loop {
+            let now = Instant::now();
+            let timeout = if self.pending_reads.is_empty() {
+                next_cron.saturating_duration_since(now)
+            } else {
+                Duration::ZERO
+            };
+            match self.poll.poll(&mut events, Some(timeout)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+            self.state.refresh_clock();
+            for event in events.iter() {
+                match event.token() {
+                    SIGNAL_TOKEN => self.on_signal(),
+                    Token(t) if t < CLIENT_BASE => self.accept(t - LISTENER_BASE),
+                    Token(t) => {
+                        let slot = t - CLIENT_BASE;
+                        if event.is_writable() {
+                            self.on_writable(slot);
+                        }
+                        if event.is_readable() || event.is_read_closed() || event.is_error() {
+                            self.serve(slot);
+                        }
+                    }
+                }
+            }
+            let again = std::mem::take(&mut self.pending_reads);
+            for slot in again {
+                self.serve(slot);
+            }
+            if Instant::now() >= next_cron {
+                cron::tick(&mut self.state);
+                let hz = self.state.config.hz.clamp(1, 500) as u64;
+                next_cron = Instant::now() + Duration::from_millis(1000 / hz);
+                self.close_flagged();
+            }
+            self.flush_all();
+            if self.state.shutdown.is_some() {
+                return self.finish_shutdown();
+            }
+        }
+    }
+
+    fn on_signal(&mut self) {
+        let Some(signals) = self.signals.as_mut() else {
+            return;
+        };
+        for sig in signals.pending() {
+            let name = if sig == signal_hook::consts::SIGINT { "SIGINT" } else { "SIGTERM" };
+            self.state
+                .log
+                .warning(&format!("Received {name} scheduling shutdown..."));
+            self.state.shutdown = Some(Shutdown::Requested);
+        }
+    }
+
+    fn finish_shutdown(&mut self) -> io::Result<()> {
+        self.state.log.warning("User requested shutdown...");
+        self.flush_all();
+        self.state.log.warning("ferrokv is now ready to exit, bye bye...");
+        Ok(())
+    }
+
+    fn accept(&mut self, listener: usize) {
+        loop {
+            let Some(l) = self.listeners.get(listener) else {
+                return;
+            };
+            let (stream, addr) = match l.accept() {
+                Ok(s) => s,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // EMFILE and friends: log and try again on the next readiness event.
+                    self.state
+                        .log
+                        .warning(&format!("Accepting client connection: {e}"));
+                    return;
+                }
+            };
+            self.state.stats.connections_received += 1;
+            if self.state.clients.count >= self.state.config.maxclients {
+                self.state.stats.rejected_connections += 1;
+                let mut s = stream;
+                let _ = s.write(b"-ERR max number of clients reached\r\n");
+                continue;
+            }
+            self.add_client(stream, addr);
+        }
+    }
+
+    fn add_client(&mut self, stream: TcpStream, addr: SocketAddr) {
+        let _ = stream.set_nodelay(true);
+        set_keepalive(&stream, self.state.config.tcp_keepalive);
+        let id = self.state.next_client_id;
+        self.state.next_client_id += 1;
+        let needs_auth = self.state.requires_auth();
+        let client = Box::new(Client::new(id, stream, addr, self.state.now_ms, needs_auth));
+        let slot = self.state.clients.insert(client);
+        let Some(c) = self.state.clients.slots[slot].as_mut() else {
+            return;
+        };
+        if self
+            .poll
+            .registry()
+            .register(
+                &mut c.stream,
+                Token(CLIENT_BASE + slot),
+                Interest::READABLE | Interest::WRITABLE,
+            )
+            .is_err()
+        {
+            self.state.clients.remove(slot);
+        }
+    }
+
+    /// Read what the client sent and run its complete requests.
+    fn serve(&mut self, slot: usize) {
+        let Some(mut client) = self.state.clients.take(slot) else {
+            return;
+        };
+        let mut closed = false;
+        let mut reads = 0;
+        loop {
+            // Requests already buffered run first; they may fill the output.
+            self.process_input(&mut client);
+            if client.close_after_reply || client.close_asap {
+                break;
+            }
+            if client.output_paused() {
+                // Resumed by on_writable once the client has read its replies.
+                break;
+            }
+            if reads == READS_PER_TURN {
+                client.read_pending = true;
+                self.pending_reads.push(slot);
+                break;
+            }
+            match read_some(&mut client) {
+                Ok(0) => {
+                    closed = true;
+                    break;
+                }
+                Ok(n) => {
+                    reads += 1;
+                    self.state.stats.net_input_bytes += n as u64;
+                    client.last_interaction_ms = self.state.now_ms;
+                    client.read_pending = true;
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    client.read_pending = false;
+                    break;
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => {
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        if closed {
+            self.drop_client(slot, client);
+            return;
+        }
+        if client.pending_output() > 0 {
+            self.pending_writes.push(slot);
+        }
+        self.state.clients.put_back(slot, client);
+    }
+
+    /// Decode and execute every complete request in the query buffer, stopping early when
+    /// the client's output is paused or the connection is to be closed.
+    fn process_input(&mut self, client: &mut Client) {
+        let mut qbuf = std::mem::take(&mut client.qbuf);
+        let mut start = 0;
+        let max_bulk = self.state.config.proto_max_bulk_len as i64;
+        while start < qbuf.len() && !client.close_after_reply && !client.output_paused() {
+            let limits = Limits {
+                max_bulk_len: max_bulk,
+                authenticated: client.authenticated,
+            };
+            match client.decoder.decode(&qbuf[start..], limits) {
+                Ok(None) => break,
+                Ok(Some(Request::Empty { consumed })) => start += consumed,
+                Ok(Some(Request::Multibulk { consumed })) => {
+                    let base = start;
+                    let args: Vec<&[u8]> = client
+                        .decoder
+                        .ranges()
+                        .iter()
+                        .map(|r| &qbuf[base + r.start..base + r.end])
+                        .collect();
+                    commands::execute(&mut self.state, client, &args);
+                    start += consumed;
+                }
+                Ok(Some(Request::Inline { consumed, args })) => {
+                    let args: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+                    commands::execute(&mut self.state, client, &args);
+                    start += consumed;
+                }
+                Err(e) => {
+                    let msg = format!("ERR {e}");
+                    self.state.log.verbose(&format!(
+                        "Protocol error ({e}) from client: id={} addr={}",
+                        client.id, client.addr
+                    ));
+                    client.reply.error(&msg);
+                    client.close_after_reply = true;
+                    start = qbuf.len();
+                }
+            }
+        }
+        qbuf.drain(..start);
+        client.qbuf_peak = client.qbuf_peak.max(qbuf.capacity());
+        client.qbuf = qbuf;
+    }
+
+    fn on_writable(&mut self, slot: usize) {
+        let Some(mut client) = self.state.clients.take(slot) else {
+            return;
+        };
+        client.write_blocked = false;
+        let was_paused = client.output_paused();
+        let ok = self.write_out(&mut client);
+        let resume = ok && was_paused && !client.output_paused();
+        self.state.clients.put_back(slot, client);
+        if !ok {
+            if let Some(c) = self.state.clients.take(slot) {
+                self.drop_client(slot, c);
+            }
+        } else if resume {
+            self.pending_reads.push(slot);
+        }
+    }
+
+    /// Write what the socket takes. Returns false when the connection must be dropped.
+    fn write_out(&mut self, client: &mut Client) -> bool {
+        while client.sent < client.reply.buf.len() {
+            match client.stream.write(&client.reply.buf[client.sent..]) {
+                Ok(0) => return false,
+                Ok(n) => {
+                    client.sent += n;
+                    self.state.stats.net_output_bytes += n as u64;
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    client.write_blocked = true;
+                    break;
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
+        }
+        if client.sent == client.reply.buf.len() {
+            client.sent = 0;
+            client.reply.buf.clear();
+            // Give back memory after a large reply, keep a small buffer for the next ones.
+            if client.reply.buf.capacity() > 64 * 1024 {
+                client.reply.buf.shrink_to(16 * 1024);
+            }
+            if client.close_after_reply {
+                return false;
+            }
+        } else if client.sent > 1024 * 1024 {
+            // Drop what was written so the buffer does not keep growing at the front.
+            client.reply.buf.drain(..client.sent);
+            client.sent = 0;
+        }
+        true
+    }
+
+    fn flush_all(&mut self) {
+        let slots = std::mem::take(&mut self.pending_writes);
+        for slot in slots {
+            let Some(mut client) = self.state.clients.take(slot) else {
+                continue;
+            };
+            if client.write_blocked {
+                self.state.clients.put_back(slot, client);
+                continue;
+            }
+            let was_paused = client.output_paused();
+            if self.write_out(&mut client) {
+                if was_paused && !client.output_paused() {
+                    self.pending_reads.push(slot);
+                }
+                self.state.clients.put_back(slot, client);
+            } else {
+                self.drop_client(slot, client);
+            }
+        }
+        self.close_flagged();
+    }
+
+    /// Close clients flagged by CLIENT KILL, output limits or the idle timeout.
+    fn close_flagged(&mut self) {
+        let flagged: Vec<usize> = self
+            .state
+            .clients
+            .iter()
+            .filter(|(_, c)| c.close_asap)
+            .map(|(i, _)| i)
+            .collect();
+        for slot in flagged {
+            if let Some(c) = self.state.clients.take(slot) {
+                self.drop_client(slot, c);
+            }
+        }
+    }
+
+    fn drop_client(&mut self, slot: usize, mut client: Box<Client>) {
+        let _ = self.poll.registry().deregister(&mut client.stream);
+        // The slot is empty while the client is taken; put it back so remove() frees it.
+        self.state.clients.put_back(slot, client);
+        self.state.clients.remove(slot);
+    }
+}
+
+fn read_some(client: &mut Client) -> io::Result<usize> {
+    let len = client.qbuf.len();
+    client.qbuf.resize(len + READ_CHUNK, 0);
+    let r = client.stream.read(&mut client.qbuf[len..]);
+    let n = *r.as_ref().unwrap_or(&0);
+    client.qbuf.truncate(len + n);
+    r
+}
+
+fn set_keepalive(stream: &TcpStream, interval: u64) {
+    use std::os::fd::AsRawFd;
+    if interval == 0 {
+        return;
+    }
+    let fd = stream.as_raw_fd();
+    let on: libc::c_int = 1;
+    let idle = interval.min(i32::MAX as u64) as libc::c_int;
+    let intvl = (idle / 3).max(1);
+    let cnt: libc::c_int = 3;
+    // SAFETY: fd is a valid open socket owned by `stream`; each option value is a c_int
+    // that lives for the duration of the call, and its size is passed alongside.
+    unsafe {
+        let sz = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_KEEPALIVE,
+            &on as *const _ as *const libc::c_void,
+            sz,
+        );
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_KEEPIDLE,
+            &idle as *const _ as *const libc::c_void,
+            sz,
+        );
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_KEEPINTVL,
+            &intvl as *const _ as *const libc::c_void,
+            sz,
+        );
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_KEEPCNT,
+            &cnt as *const _ as *const libc::c_void,
+            sz,
+        );
+    }
+}

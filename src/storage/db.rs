@@ -1,0 +1,280 @@
+//! One logical database (SELECT n): the key table, the expiry table, lazy expiry on access
+//! and the sampling step of active expiry.
+//!
+//! As in Redis, keys with a TTL are also held in `expires` (key → deadline in unix ms), so
+//! that active expiry can sample only volatile keys and a keyspace without TTLs pays one
+//! lookup per access. Every read goes through [`Db::lookup`], which deletes a key whose
+//! deadline has passed before anyone sees it.
+
+use super::dict::Dict;
+use super::value::Value;
+
+pub type Key = Box<[u8]>;
+
+#[derive(Debug)]
+pub struct Entry {
+    pub value: Value,
+    /// Last access, in seconds of the LRU clock (OBJECT IDLETIME, LRU eviction later).
+    pub lru: u32,
+}
+
+#[derive(Default)]
+pub struct Db {
+    keys: Dict<Key, Entry>,
+    expires: Dict<Key, i64>,
+    /// Keys removed because their TTL passed (INFO `expired_keys`).
+    pub expired: u64,
+    pub hits: u64,
+    pub misses: u64,
+}
+
+/// The outcome of one active-expiry pass over a database.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ExpireStats {
+    pub sampled: usize,
+    pub expired: usize,
+}
+
+impl Db {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn volatile_len(&self) -> usize {
+        self.expires.len()
+    }
+
+    /// Delete `key` if its deadline has passed. Returns true when it was expired.
+    fn expire_if_needed(&mut self, key: &[u8], now: i64) -> bool {
+        if self.expires.is_empty() {
+            return false;
+        }
+        match self.expires.get(key) {
+            Some(&when) if when <= now => {
+                self.expires.remove(key);
+                self.keys.remove(key);
+                self.expired += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The live entry under `key`, counting a keyspace hit or miss and touching its LRU.
+    pub fn lookup(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
+        self.expire_if_needed(key, now);
+        match self.keys.get_mut(key) {
+            Some(e) => {
+                self.hits += 1;
+                e.lru = lru_clock(now);
+                Some(e)
+            }
+            None => {
+                self.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Like [`Db::lookup`] but without stats or LRU update (TYPE-free internal checks,
+    /// OBJECT, TTL do not count as accesses in Redis).
+    pub fn peek(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
+        self.expire_if_needed(key, now);
+        self.keys.get_mut(key)
+    }
+
+    pub fn exists(&mut self, key: &[u8], now: i64) -> bool {
+        self.expire_if_needed(key, now);
+        self.keys.contains_key(key)
+    }
+
+    /// Store `value` under `key`. The key's TTL is removed unless `keep_ttl`.
+    pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool, now: i64) {
+        let lru = lru_clock(now);
+        if let Some(e) = self.keys.get_mut(key) {
+            e.value = value;
+            e.lru = lru;
+            if !keep_ttl && !self.expires.is_empty() {
+                self.expires.remove(key);
+            }
+        } else {
+            self.keys.insert(key.into(), Entry { value, lru });
+        }
+    }
+
+    /// Insert a key known to be absent (after a lookup said so) with an optional deadline.
+    pub fn insert(&mut self, key: Key, value: Value, expire_at: Option<i64>, now: i64) {
+        if let Some(when) = expire_at {
+            self.expires.insert(key.clone(), when);
+        }
+        self.keys.insert(
+            key,
+            Entry {
+                value,
+                lru: lru_clock(now),
+            },
+        );
+    }
+
+    pub fn delete(&mut self, key: &[u8]) -> bool {
+        if !self.expires.is_empty() {
+            self.expires.remove(key);
+        }
+        self.keys.remove(key).is_some()
+    }
+
+    /// Remove and return the entry with its deadline (RENAME, MOVE).
+    pub fn take(&mut self, key: &[u8], now: i64) -> Option<(Key, Entry, Option<i64>)> {
+        self.expire_if_needed(key, now);
+        let (k, e) = self.keys.remove(key)?;
+        let when = self.expires.remove(key).map(|(_, w)| w);
+        Some((k, e, when))
+    }
+
+    /// Deadline of a key known to exist, in unix ms.
+    pub fn expire_of(&self, key: &[u8]) -> Option<i64> {
+        self.expires.get(key).copied()
+    }
+
+    /// Set the deadline of a key that exists. Returns false when the key is absent.
+    pub fn set_expire(&mut self, key: &[u8], when: i64) -> bool {
+        let Some((k, _)) = self.keys.get_key_value(key) else {
+            return false;
+        };
+        let k = k.clone();
+        self.expires.insert(k, when);
+        true
+    }
+
+    /// Remove the deadline; true when there was one.
+    pub fn persist(&mut self, key: &[u8]) -> bool {
+        self.expires.remove(key).is_some()
+    }
+
+    pub fn clear(&mut self) {
+        self.keys.clear();
+        self.expires.clear();
+    }
+
+    /// Every key (KEYS); expired ones are filtered by the caller's `now`.
+    pub fn keys_iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
+        self.keys.iter()
+    }
+
+    pub fn is_expired(&self, key: &[u8], now: i64) -> bool {
+        matches!(self.expires.get(key), Some(&w) if w <= now)
+    }
+
+    /// One SCAN step over the key table.
+    pub fn scan<F: FnMut(&Key, &Entry)>(&self, cursor: u64, f: F) -> u64 {
+        self.keys.scan(cursor, f)
+    }
+
+    /// A random live key (RANDOMKEY). Gives up after many expired picks, as Redis does.
+    pub fn random_key(&mut self, now: i64, rand: &mut impl FnMut() -> u64) -> Option<Key> {
+        for _ in 0..100 {
+            let key = self.keys.random_entry(rand)?.0.clone();
+            if !self.expire_if_needed(&key, now) {
+                return Some(key);
+            }
+        }
+        None
+    }
+
+    /// One active-expiry pass: sample up to `samples` volatile keys and delete the expired.
+    pub fn expire_sample(
+        &mut self,
+        samples: usize,
+        now: i64,
+        rand: &mut impl FnMut() -> u64,
+    ) -> ExpireStats {
+        if self.expires.is_empty() {
+            return ExpireStats::default();
+        }
+        let mut picked = Vec::with_capacity(samples);
+        self.expires.sample(samples, rand, &mut picked);
+        let sampled = picked.len();
+        let dead: Vec<Key> = picked
+            .into_iter()
+            .filter(|(_, w)| **w <= now)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in &dead {
+            self.expires.remove(k);
+            self.keys.remove(k);
+        }
+        self.expired += dead.len() as u64;
+        ExpireStats {
+            sampled,
+            expired: dead.len(),
+        }
+    }
+
+    /// Incremental rehash and shrink work from the cron.
+    pub fn rehash_steps(&mut self, steps: usize) {
+        self.keys.shrink_if_needed();
+        self.expires.shrink_if_needed();
+        self.keys.rehash_steps(steps);
+        self.expires.rehash_steps(steps);
+    }
+}
+
+/// The LRU clock: seconds, wrapping in 32 bits.
+pub fn lru_clock(now_ms: i64) -> u32 {
+    (now_ms / 1000) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lazy_expiry_hides_and_deletes() {
+        let mut db = Db::new();
+        db.insert(b"k".as_slice().into(), Value::string(b"v"), Some(1000), 0);
+        assert!(db.lookup(b"k", 999).is_some());
+        assert!(db.lookup(b"k", 1000).is_none());
+        assert_eq!(db.len(), 0);
+        assert_eq!(db.volatile_len(), 0);
+        assert_eq!(db.expired, 1);
+    }
+
+    #[test]
+    fn set_clears_ttl_unless_kept() {
+        let mut db = Db::new();
+        db.insert(b"k".as_slice().into(), Value::string(b"v"), Some(1000), 0);
+        db.set(b"k", Value::string(b"w"), true, 0);
+        assert_eq!(db.expire_of(b"k"), Some(1000));
+        db.set(b"k", Value::string(b"x"), false, 0);
+        assert_eq!(db.expire_of(b"k"), None);
+    }
+
+    #[test]
+    fn active_expiry_sampling_removes_expired() {
+        let mut db = Db::new();
+        for i in 0..100u32 {
+            let when = if i % 2 == 0 { 10 } else { 1_000_000 };
+            db.insert(i.to_string().into_bytes().into(), Value::string(b"v"), Some(when), 0);
+        }
+        let mut s = 88172645463325252u64;
+        let mut rand = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for _ in 0..200 {
+            db.expire_sample(20, 100, &mut rand);
+        }
+        assert_eq!(db.len(), 50);
+        assert_eq!(db.expired, 50);
+    }
+}
