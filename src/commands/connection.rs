@@ -291,7 +291,7 @@ fn client_kill(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             None => Err(CmdError::msg("ERR No such client")),
         };
     }
-    if a.len() % 2 != 0 {
+    if !a.len().is_multiple_of(2) {
         return Err(CmdError::Syntax);
     }
     let mut id: Option<u64> = None;

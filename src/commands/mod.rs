@@ -65,19 +65,17 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
         reject(srv, client, &msg);
         return;
     };
-    if !cmd.subcommands.is_empty() {
-        if args.len() >= 2 {
-            match find_subcommand(cmd, args[1]) {
-                Some(sub) => cmd = sub,
-                None => {
-                    let msg = format!(
-                        "ERR unknown subcommand '{}'. Try {} HELP.",
-                        trunc(args[1], 128),
-                        cmd.name.to_ascii_uppercase()
-                    );
-                    reject(srv, client, &msg);
-                    return;
-                }
+    if !cmd.subcommands.is_empty() && args.len() >= 2 {
+        match find_subcommand(cmd, args[1]) {
+            Some(sub) => cmd = sub,
+            None => {
+                let msg = format!(
+                    "ERR unknown subcommand '{}'. Try {} HELP.",
+                    trunc(args[1], 128),
+                    cmd.name.to_ascii_uppercase()
+                );
+                reject(srv, client, &msg);
+                return;
             }
         }
     }

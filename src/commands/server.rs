@@ -172,7 +172,7 @@ fn config_get(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 }
 
 fn config_set(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
-    if a.len() % 2 != 0 {
+    if !a.len().is_multiple_of(2) {
         return Err(CmdError::msg(
             "ERR wrong number of arguments for 'config|set' command",
         ));

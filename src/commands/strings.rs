@@ -286,7 +286,7 @@ fn mget(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 }
 
 fn mset_pairs<'a>(ctx: &Ctx, a: &'a [&'a [u8]]) -> Result<std::slice::ChunksExact<'a, &'a [u8]>, CmdError> {
-    if a.len() % 2 == 0 {
+    if a.len().is_multiple_of(2) {
         return Err(CmdError::msg(format!(
             "ERR wrong number of arguments for '{}' command",
             ctx.cmd.name
