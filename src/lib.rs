@@ -18,6 +18,7 @@
 //!
 //! See `docs/design.md` for the architecture in one page.
 
+pub mod alloc;
 pub mod commands;
 pub mod config;
 pub mod protocol;

@@ -5,7 +5,11 @@ use std::process::ExitCode;
 use ferrokv::config::Config;
 use ferrokv::server::Server;
 
+#[global_allocator]
+static GLOBAL: ferrokv::alloc::Counting = ferrokv::alloc::Counting;
+
 fn main() -> ExitCode {
+    ferrokv::alloc::activate();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-v" || a == "--version") {
         println!(

@@ -586,13 +586,16 @@ fn human(bytes: u64) -> String {
 }
 
 fn info_memory(srv: &ServerState) -> String {
-    // Until allocator accounting lands, used_memory is the resident set size.
     let rss = rss_bytes();
+    // Without the counting allocator (library use in tests) fall back to RSS.
+    let used = crate::alloc::allocated().map_or(rss, |b| b as u64);
+    let peak = srv.stats.mem_peak.max(used);
+    let frag = if used > 0 { rss as f64 / used as f64 } else { 1.0 };
     format!(
-        "used_memory:{rss}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{rss}\r\nused_memory_peak_human:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:1.00\r\nmem_allocator:libc\r\nlazyfree_pending_objects:0\r\n",
+        "used_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{frag:.2}\r\nmem_allocator:libc\r\nlazyfree_pending_objects:0\r\n",
+        human(used),
         human(rss),
-        human(rss),
-        human(rss),
+        human(peak),
         srv.config.maxmemory,
         human(srv.config.maxmemory),
         srv.config.maxmemory_policy,

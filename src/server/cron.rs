@@ -17,6 +17,9 @@ pub fn tick(state: &mut ServerState) {
     rehash(state);
     clients_cron(state);
     sample_ops(state);
+    if let Some(used) = crate::alloc::allocated() {
+        state.stats.mem_peak = state.stats.mem_peak.max(used as u64);
+    }
 }
 
 /// Delete expired keys that nobody reads, spending at most 25% of a cron period.

@@ -292,6 +292,9 @@ impl Server {
             }
         }
         if closed {
+            // The peer may have only shut its write side (`printf 'PING\r\n' | nc`):
+            // give it the replies already produced, as far as the socket takes them.
+            self.write_out(&mut client);
             self.drop_client(slot, client);
             return;
         }

@@ -39,6 +39,8 @@ pub struct Stats {
     /// Samples for instantaneous_ops_per_sec: (ms, commands) at the last sample.
     pub ops_sample: (i64, u64),
     pub instantaneous_ops: f64,
+    /// Highest allocated bytes seen by the cron or INFO (used_memory_peak).
+    pub mem_peak: u64,
 }
 
 /// Calls and time per command (INFO commandstats).
