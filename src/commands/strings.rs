@@ -5,7 +5,7 @@ use super::error::{CmdError, CmdResult};
 use super::table::{Command, Group, cmd, flags::*};
 use super::Ctx;
 use crate::protocol::Reply;
-use crate::storage::value::{Str, Value};
+use crate::storage::value::{EMBSTR_MAX, Str, Value};
 use crate::storage::Db;
 use crate::util::numbers::{FloatIncrError, incr_by_float};
 
@@ -78,48 +78,88 @@ enum Ttl {
     At(i64),
 }
 
-struct SetArgs {
-    cond: Cond,
+/// The options shared by SET and GETEX, as Redis's `parseExtendedStringArgumentsOrReply`
+/// accepts them: NX/XX/GET/KEEPTTL only for SET, PERSIST only for GETEX; an option may be
+/// repeated (`NX NX`, `EX 1 EX 2`: the last value wins) but NX/XX, and KEEPTTL/PERSIST and
+/// the four expire forms, exclude each other. The expire value is not checked here.
+#[derive(Default)]
+struct ExtArgs<'a> {
+    nx: bool,
+    xx: bool,
     get: bool,
-    ttl: Ttl,
+    keep_ttl: bool,
+    persist: bool,
+    /// The expire value and its option's name (`ex`, `px`, `exat` or `pxat`).
+    expire: Option<(&'a [u8], &'static str)>,
 }
 
-/// SET's options, parsed as Redis's `parseExtendedStringArgumentsOrReply`: each option at
-/// most once, NX/XX and the expire forms mutually exclusive, the expire value checked last.
-fn parse_set(a: &[&[u8]], now: i64) -> Result<SetArgs, CmdError> {
-    let mut cond = Cond::Always;
-    let mut get = false;
-    let mut keep = false;
-    let mut expire: Option<(&[u8], TimeUnit, bool)> = None;
-    let mut i = 3;
+fn parse_extended<'a>(a: &[&'a [u8]], for_set: bool) -> Result<ExtArgs<'a>, CmdError> {
+    let mut o = ExtArgs::default();
+    let mut i = if for_set { 3 } else { 2 };
     while i < a.len() {
-        let o = a[i];
-        let next = a.get(i + 1);
-        if is(o, "nx") && cond == Cond::Always {
-            cond = Cond::Nx;
-        } else if is(o, "xx") && cond == Cond::Always {
-            cond = Cond::Xx;
-        } else if is(o, "get") && !get {
-            get = true;
-        } else if is(o, "keepttl") && !keep && expire.is_none() {
-            keep = true;
-        } else if let (Some(unit), Some(next)) = (expire_option(o), next) {
-            if keep || expire.is_some() {
-                return Err(CmdError::Syntax);
-            }
-            expire = Some((next, unit.0, unit.1));
+        let opt = a[i];
+        let next = a.get(i + 1).copied();
+        let expire_kind = ["ex", "px", "exat", "pxat"]
+            .into_iter()
+            .find(|k| is(opt, k));
+        if for_set && is(opt, "nx") && !o.xx {
+            o.nx = true;
+        } else if for_set && is(opt, "xx") && !o.nx {
+            o.xx = true;
+        } else if for_set && is(opt, "get") {
+            o.get = true;
+        } else if for_set && is(opt, "keepttl") && o.expire.is_none() {
+            o.keep_ttl = true;
+        } else if !for_set && is(opt, "persist") && o.expire.is_none() {
+            o.persist = true;
+        } else if let (Some(kind), Some(value)) = (expire_kind, next)
+            && !o.keep_ttl
+            && !o.persist
+            && o.expire.is_none_or(|(_, k)| k == kind)
+        {
+            o.expire = Some((value, kind));
             i += 1;
         } else {
             return Err(CmdError::Syntax);
         }
         i += 1;
     }
-    let ttl = match expire {
-        Some((v, unit, relative)) => Ttl::At(expire_deadline(v, unit, relative, now, "set")?),
-        None if keep => Ttl::Keep,
+    Ok(o)
+}
+
+/// The deadline of a parsed EX/PX/EXAT/PXAT value (`getExpireMillisecondsOrReply`).
+fn ext_deadline(expire: (&[u8], &str), now: i64, cmd: &'static str) -> Result<i64, CmdError> {
+    let (value, kind) = expire;
+    let (unit, relative) = expire_option(kind.as_bytes()).ok_or(CmdError::Syntax)?;
+    expire_deadline(value, unit, relative, now, cmd)
+}
+
+struct SetArgs {
+    cond: Cond,
+    get: bool,
+    ttl: Ttl,
+}
+
+/// SET's options: syntax first, then the expire value.
+fn parse_set(a: &[&[u8]], now: i64) -> Result<SetArgs, CmdError> {
+    let o = parse_extended(a, true)?;
+    let cond = if o.nx {
+        Cond::Nx
+    } else if o.xx {
+        Cond::Xx
+    } else {
+        Cond::Always
+    };
+    let ttl = match o.expire {
+        Some(e) => Ttl::At(ext_deadline(e, now, "set")?),
+        None if o.keep_ttl => Ttl::Keep,
         None => Ttl::Clear,
     };
-    Ok(SetArgs { cond, get, ttl })
+    Ok(SetArgs {
+        cond,
+        get: o.get,
+        ttl,
+    })
 }
 
 /// EX/PX/EXAT/PXAT → (unit, relative).
@@ -230,44 +270,30 @@ fn getdel(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 }
 
 fn getex(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
-    let now = ctx.now();
-    // None = leave the TTL alone; Some(None) = PERSIST; Some(Some(t)) = new deadline.
-    let mut change: Option<Option<&[u8]>> = None;
-    let mut unit = (TimeUnit::Seconds, true);
-    let mut i = 2;
-    while i < a.len() {
-        if is(a[i], "persist") && change.is_none() {
-            change = Some(None);
-        } else if let (Some(u), Some(v), None) = (expire_option(a[i]), a.get(i + 1), change) {
-            change = Some(Some(v));
-            unit = u;
-            i += 1;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 1;
-    }
-    let deadline = match change {
-        Some(Some(v)) => Some(expire_deadline(v, unit.0, unit.1, now, "getex")?),
-        _ => None,
-    };
+    // As Redis: options' syntax, then the key (a missing key is nil whatever the expire
+    // value), then its type, then the expire value.
+    let opts = parse_extended(a, false)?;
     let (db, reply, now) = ctx.db_and_reply();
     let Some(s) = lookup_str(db, a[1], now)? else {
         reply.null();
         return Ok(());
     };
+    let deadline = match opts.expire {
+        Some(e) => Some(ext_deadline(e, now, "getex")?),
+        None => None,
+    };
     reply_str(reply, s);
-    match (change, deadline) {
-        (Some(None), _) => {
-            db.persist(a[1]);
-        }
-        (_, Some(when)) if when <= now => {
+    match deadline {
+        Some(when) if when <= now => {
             db.delete(a[1]);
         }
-        (_, Some(when)) => {
+        Some(when) => {
             db.set_expire(a[1], when);
         }
-        _ => {}
+        None if opts.persist => {
+            db.persist(a[1]);
+        }
+        None => {}
     }
     Ok(())
 }
@@ -399,7 +425,13 @@ fn incrbyfloat(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         FloatIncrError::NotAFloat => CmdError::NotFloat,
         FloatIncrError::NanOrInf => CmdError::msg("ERR increment would produce NaN or Infinity"),
     })?;
-    db.set(a[1], Value::Str(Str::from_bytes(&result)), true, now);
+    // Redis stores the formatted result as a plain string (embstr/raw), never as `int`.
+    let value = if result.len() <= EMBSTR_MAX {
+        Str::Emb(result.as_slice().into())
+    } else {
+        Str::Raw(result.clone())
+    };
+    db.set(a[1], Value::Str(value), true, now);
     reply.bulk(&result);
     Ok(())
 }
