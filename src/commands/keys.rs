@@ -237,8 +237,11 @@ fn renamenx(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 /// A database index argument: integer, then in range.
 fn db_index(ctx: &Ctx, arg: &[u8]) -> Result<usize, CmdError> {
     let id = args::int(arg)?;
+    // Redis reads the index with getIntFromObjectOrReply.
     if id < i32::MIN as i64 || id > i32::MAX as i64 {
-        return Err(CmdError::NotInteger);
+        return Err(CmdError::msg(
+            "ERR value is out of range, value must between -2147483648 and 2147483647",
+        ));
     }
     if id < 0 || id as usize >= ctx.srv.dbs.len() {
         return Err(CmdError::DbIndexOutOfRange);
@@ -406,7 +409,9 @@ fn ttl_generic(ctx: &mut Ctx, key: &[u8], millis: bool, absolute: bool) -> CmdRe
         return Ok(());
     };
     let t = if absolute { when } else { (when - now).max(0) };
-    reply.int(if millis { t } else { (t + 500) / 1000 });
+    // Rounded to the nearest second without overflowing near i64::MAX (PXAT i64::MAX).
+    let rounded = ((t as i128 + 500) / 1000) as i64;
+    reply.int(if millis { t } else { rounded });
     Ok(())
 }
 
