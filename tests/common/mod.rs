@@ -72,6 +72,8 @@ pub struct RespClient {
     pub stream: TcpStream,
     buf: Vec<u8>,
     pub port: u16,
+    /// Which server this talks to, for failure messages.
+    pub name: String,
 }
 
 impl RespClient {
@@ -93,6 +95,7 @@ impl RespClient {
             stream,
             buf: Vec::new(),
             port,
+            name: format!("ferrokv:{port}"),
         }
     }
 
@@ -178,7 +181,8 @@ impl RespClient {
         let expected = expected.as_ref();
         assert!(
             got == expected,
-            "{args:?}\n  expected {}\n       got {}",
+            "[{}] {args:?}\n  expected {}\n       got {}",
+            self.name,
             show(expected),
             show(&got)
         );
@@ -191,7 +195,8 @@ impl RespClient {
         let expected = expected.as_ref();
         assert!(
             got == expected,
-            "{:?}\n  expected {}\n       got {}",
+            "[{}] {:?}\n  expected {}\n       got {}",
+            self.name,
             args.iter().map(|a| show(a)).collect::<Vec<_>>(),
             show(expected),
             show(&got)
@@ -204,7 +209,8 @@ impl RespClient {
         let got = self.cmd(args);
         assert!(
             got.starts_with(format!("-{prefix}").as_bytes()),
-            "{args:?}\n  expected an error starting with -{prefix}\n       got {}",
+            "[{}] {args:?}\n  expected an error starting with -{prefix}\n       got {}",
+            self.name,
             show(&got)
         );
     }
@@ -214,7 +220,10 @@ impl RespClient {
     pub fn int(&mut self, args: &[&str]) -> i64 {
         match self.val(args) {
             Resp::Int(n) => n,
-            other => panic!("{args:?}: expected an integer, got {other:?}"),
+            other => panic!(
+                "[{}] {args:?}: expected an integer, got {other:?}",
+                self.name
+            ),
         }
     }
 }
@@ -543,7 +552,9 @@ pub struct RedisServer {
 
 impl RedisServer {
     pub fn client(&self) -> RespClient {
-        RespClient::connect(self.port)
+        let mut c = RespClient::connect(self.port);
+        c.name = format!("redis-server:{}", self.port);
+        c
     }
 }
 
@@ -632,6 +643,23 @@ pub fn start_redis() -> Option<RedisServer> {
         }
     }
     panic!("could not start redis-server on a free port after 5 attempts");
+}
+
+/// A real redis-server when one is installed, else `None` without any notice: for tests
+/// whose expectations are written out and only double-checked against Redis.
+pub fn start_redis_if_installed() -> Option<RedisServer> {
+    find_tool("redis-server")?;
+    start_redis()
+}
+
+/// Run `test` against a fresh ferrokv, then against a fresh redis-server when one is
+/// installed: the expectations in `test` are checked against the source of truth too.
+pub fn on_both(test: impl Fn(&mut RespClient)) {
+    let ferro = start_server();
+    test(&mut ferro.client());
+    if let Some(redis) = start_redis_if_installed() {
+        test(&mut redis.client());
+    }
 }
 
 /// Poll `f` until it returns true or `timeout` passes; returns whether it succeeded.
