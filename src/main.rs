@@ -27,7 +27,11 @@ fn main() -> ExitCode {
         }
     };
     raise_open_files_limit(config.maxclients as u64 + 32);
-    let config_file = args.first().filter(|a| !a.starts_with("--")).cloned();
+    // Redis chdirs into `dir`; the config module resolved it to an absolute path.
+    if let Err(e) = std::env::set_current_dir(&config.dir) {
+        eprintln!("# Can't chdir to '{}': {e}", config.dir.display());
+        return ExitCode::from(1);
+    }
     let mut server = match Server::bind(config) {
         Ok(s) => s,
         Err(e) => {
@@ -35,7 +39,6 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    server.state.config_file = config_file;
     if let Err(e) = server.handle_signals() {
         eprintln!("# Failed to install signal handlers: {e}");
         return ExitCode::from(1);

@@ -68,7 +68,7 @@ const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is dis
 
 /// Check credentials for the `default` user (ACL users come later).
 fn check_password(ctx: &Ctx, user: &[u8], pass: &[u8]) -> bool {
-    let configured = ctx.srv.config.requirepass.as_bytes();
+    let configured = ctx.srv.config.requirepass.as_slice();
     user == b"default" && (configured.is_empty() || configured == pass)
 }
 

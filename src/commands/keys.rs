@@ -5,7 +5,8 @@ use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
 use super::table::{Command, Group, cmd, container, flags::*};
 use super::Ctx;
-use crate::storage::db::lru_clock;
+use crate::storage::Db;
+use crate::storage::db::{Entry, lru_clock};
 use crate::storage::value::{Str, Value};
 use crate::util::glob::glob_match;
 
@@ -57,20 +58,42 @@ fn del(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
+/// A read that is not an access (Redis's `LOOKUP_NOTOUCH`, used by EXISTS, TYPE, the TTL
+/// family and OBJECT): it counts as a keyspace hit or miss but leaves the LRU clock alone.
+fn lookup_notouch<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Option<&'a mut Entry> {
+    let found = db.peek(key, now).is_some();
+    if found {
+        db.hits += 1;
+    } else {
+        db.misses += 1;
+    }
+    db.peek(key, now)
+}
+
 fn exists(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let (db, reply, now) = ctx.db_and_reply();
-    let n = a[1..].iter().filter(|k| db.lookup(k, now).is_some()).count();
+    let n = a[1..]
+        .iter()
+        .filter(|k| lookup_notouch(db, k, now).is_some())
+        .count();
     reply.int(n as i64);
     Ok(())
 }
 
+/// Like EXISTS, but each found key counts as accessed (its idle time restarts).
 fn touch(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
-    exists(ctx, a)
+    let (db, reply, now) = ctx.db_and_reply();
+    let n = a[1..]
+        .iter()
+        .filter(|k| db.lookup(k, now).is_some())
+        .count();
+    reply.int(n as i64);
+    Ok(())
 }
 
 fn type_(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let (db, reply, now) = ctx.db_and_reply();
-    let name = db.peek(a[1], now).map_or("none", |e| e.value.type_name());
+    let name = lookup_notouch(db, a[1], now).map_or("none", |e| e.value.type_name());
     reply.simple(name);
     Ok(())
 }
@@ -400,7 +423,7 @@ fn pexpireat(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 /// TTL family: -2 when absent, -1 without TTL, else remaining or absolute time.
 fn ttl_generic(ctx: &mut Ctx, key: &[u8], millis: bool, absolute: bool) -> CmdResult {
     let (db, reply, now) = ctx.db_and_reply();
-    if !db.exists(key, now) {
+    if lookup_notouch(db, key, now).is_none() {
         reply.int(-2);
         return Ok(());
     }
@@ -439,12 +462,12 @@ fn persist(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 }
 
 fn lfu_policy(ctx: &Ctx) -> bool {
-    ctx.srv.config.maxmemory_policy.contains("lfu")
+    ctx.srv.config.maxmemory_policy.is_lfu()
 }
 
 fn object_encoding(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let (db, reply, now) = ctx.db_and_reply();
-    match db.peek(a[2], now) {
+    match lookup_notouch(db, a[2], now) {
         Some(e) => reply.bulk_str(e.value.encoding_name()),
         None => reply.null(),
     }
@@ -454,7 +477,7 @@ fn object_encoding(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 fn object_freq(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let lfu = lfu_policy(ctx);
     let (db, reply, now) = ctx.db_and_reply();
-    if db.peek(a[2], now).is_none() {
+    if lookup_notouch(db, a[2], now).is_none() {
         reply.null();
         return Ok(());
     }
@@ -470,7 +493,7 @@ fn object_freq(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 fn object_idletime(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let lfu = lfu_policy(ctx);
     let (db, reply, now) = ctx.db_and_reply();
-    let Some(e) = db.peek(a[2], now) else {
+    let Some(e) = lookup_notouch(db, a[2], now) else {
         reply.null();
         return Ok(());
     };
@@ -486,7 +509,7 @@ fn object_idletime(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 
 fn object_refcount(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let (db, reply, now) = ctx.db_and_reply();
-    match db.peek(a[2], now).map(|e| &e.value) {
+    match lookup_notouch(db, a[2], now).map(|e| &e.value) {
         // Redis shares the objects for 0..9999: their refcount reads as INT_MAX.
         Some(Value::Str(Str::Int(n))) if (0..10000).contains(n) => reply.int(i32::MAX as i64),
         Some(_) => reply.int(1),

@@ -127,11 +127,8 @@ fn shutdown(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 }
 
 fn debug(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
-    let allowed = match ctx.srv.config.enable_debug_command.as_str() {
-        "yes" => true,
-        "local" => ctx.client.addr.ip().is_loopback(),
-        _ => false,
-    };
+    let local = ctx.client.addr.ip().is_loopback();
+    let allowed = ctx.srv.config.enable_debug_command.allows(local);
     if !allowed {
         return Err(CmdError::msg(
             "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"no\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
@@ -178,17 +175,41 @@ fn config_set(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         ));
     }
     let pairs: Vec<(&[u8], &[u8])> = a[2..].chunks_exact(2).map(|p| (p[0], p[1])).collect();
-    let changed = ctx.srv.config.set(&pairs).map_err(CmdError::Msg)?;
-    apply_config_changes(ctx.srv, &changed);
+    let local = ctx.client.addr.ip().is_loopback();
+    let before = ctx.srv.config.clone();
+    let changed = ctx.srv.config.set_ext(&pairs, local).map_err(CmdError::Msg)?;
+    if let Err(e) = apply_config_changes(ctx.srv, &changed) {
+        // All or nothing, as Redis: undo the values when applying one fails.
+        ctx.srv.config = before;
+        return Err(e);
+    }
     ctx.reply().ok();
     Ok(())
 }
 
 /// React to options that have effects beyond the value itself.
-fn apply_config_changes(srv: &mut ServerState, changed: &[&str]) {
-    if changed.iter().any(|c| *c == "loglevel" || *c == "logfile") {
-        srv.log = crate::server::log::Logger::from_config(&srv.config);
+fn apply_config_changes(srv: &mut ServerState, changed: &[&str]) -> CmdResult {
+    for name in changed {
+        match *name {
+            "loglevel" | "logfile" => {
+                srv.log = crate::server::log::Logger::from_config(&srv.config);
+            }
+            "dir" => std::env::set_current_dir(&srv.config.dir).map_err(|e| {
+                CmdError::msg(format!(
+                    "ERR CONFIG SET failed (possibly related to argument 'dir') - {e}"
+                ))
+            })?,
+            // Listeners belong to the event loop; rebinding at runtime is not done yet,
+            // so refuse rather than report a port we do not listen on.
+            "port" | "bind" => {
+                return Err(CmdError::msg(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{name}') - changing it at runtime is not supported by ferrokv yet"
+                )));
+            }
+            _ => {}
+        }
     }
+    Ok(())
 }
 
 fn config_resetstat(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
@@ -206,7 +227,7 @@ fn config_resetstat(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
 }
 
 fn config_rewrite(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
-    let Some(path) = ctx.srv.config_file.clone() else {
+    let Some(path) = ctx.srv.config.config_file.clone() else {
         return Err(CmdError::msg("ERR The server is running without a config file"));
     };
     ctx.srv
@@ -559,7 +580,11 @@ fn info_server(srv: &ServerState) -> String {
         hz,
         crate::storage::db::lru_clock(srv.now_ms) & 0xFF_FFFF,
         srv.executable,
-        srv.config_file.as_deref().unwrap_or(""),
+        srv.config
+            .config_file
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
     )
 }
 

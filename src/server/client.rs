@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use mio::net::TcpStream;
 
+use crate::config::ClientBufferLimit;
 use crate::protocol::{Decoder, Reply};
 
 /// Bytes read from a socket per `read` call.
@@ -99,6 +100,21 @@ impl Client {
     /// Whether further requests must wait for the client to read its replies.
     pub fn output_paused(&self) -> bool {
         self.pending_output() > OUTPUT_PAUSE_BYTES
+    }
+
+    /// `client-output-buffer-limit`: past the hard limit, or past the soft limit for longer
+    /// than its seconds, the client must be closed (Redis's `checkClientOutputBufferLimits`).
+    pub fn over_output_limit(&mut self, limit: &ClientBufferLimit, now_ms: i64) -> bool {
+        let pending = self.pending_output() as u64;
+        let hard = limit.hard_limit_bytes > 0 && pending >= limit.hard_limit_bytes;
+        let mut soft = false;
+        if limit.soft_limit_bytes > 0 && pending >= limit.soft_limit_bytes {
+            let since = *self.soft_limit_since.get_or_insert(now_ms);
+            soft = now_ms - since >= limit.soft_limit_seconds as i64 * 1000;
+        } else {
+            self.soft_limit_since = None;
+        }
+        hard || soft
     }
 
     /// `CLIENT LIST`/`CLIENT INFO` line for this client, as Redis 7.0 formats it.

@@ -66,7 +66,14 @@ fn rehash(state: &mut ServerState) {
 fn clients_cron(state: &mut ServerState) {
     let now = state.now_ms;
     let timeout_ms = state.config.timeout as i64 * 1000;
+    let limit = state.config.client_output_buffer_limit[crate::config::OBUF_NORMAL];
     for (_, c) in state.clients.iter_mut() {
+        // A client that stopped reading is not served, so its soft limit is timed here.
+        if c.pending_output() > 0 && c.over_output_limit(&limit, now) {
+            state.stats.client_output_limit_disconnections += 1;
+            c.close_asap = true;
+            continue;
+        }
         if timeout_ms > 0 && now - c.last_interaction_ms > timeout_ms {
             c.close_asap = true;
             continue;

@@ -17,7 +17,7 @@ use mio::{Events, Interest, Poll, Token};
 use super::client::{Client, READ_CHUNK};
 use super::{ServerState, Shutdown, cron};
 use crate::commands;
-use crate::config::Config;
+use crate::config::{Config, OBUF_NORMAL};
 use crate::protocol::{Limits, Request};
 
 const SIGNAL_TOKEN: Token = Token(0);
@@ -279,6 +279,17 @@ impl Server {
                     self.state.stats.net_input_bytes += n as u64;
                     client.last_interaction_ms = self.state.now_ms;
                     client.read_pending = true;
+                    if client.qbuf.len() > self.state.config.client_query_buffer_limit {
+                        self.state.log.warning(&format!(
+                            "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+                            client.id,
+                            client.addr,
+                            client.qbuf.len()
+                        ));
+                        self.state.stats.client_query_limit_disconnections += 1;
+                        closed = true;
+                        break;
+                    }
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {
                     client.read_pending = false;
@@ -299,9 +310,22 @@ impl Server {
             return;
         }
         if client.pending_output() > 0 {
+            self.check_output_limit(&mut client);
             self.pending_writes.push(slot);
         }
         self.state.clients.put_back(slot, client);
+    }
+
+    fn check_output_limit(&mut self, client: &mut Client) {
+        let limit = self.state.config.client_output_buffer_limit[OBUF_NORMAL];
+        if client.over_output_limit(&limit, self.state.now_ms) {
+            self.state.log.warning(&format!(
+                "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                client.id, client.addr
+            ));
+            self.state.stats.client_output_limit_disconnections += 1;
+            client.close_asap = true;
+        }
     }
 
     /// Decode and execute every complete request in the query buffer, stopping early when

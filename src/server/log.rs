@@ -45,7 +45,7 @@ pub struct Logger {
 impl Logger {
     pub fn from_config(config: &Config) -> Logger {
         Logger {
-            level: Level::parse(&config.loglevel),
+            level: Level::parse(config.loglevel.as_str()),
             file: config.logfile.clone(),
         }
     }

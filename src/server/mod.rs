@@ -144,7 +144,6 @@ pub struct ServerState {
     pub shutdown: Option<Shutdown>,
     /// Ports actually bound (INFO tcp_port; useful when configured port is 0).
     pub bound_port: u16,
-    pub config_file: Option<String>,
     pub executable: String,
     pub log: log::Logger,
 }
@@ -171,7 +170,6 @@ impl ServerState {
             next_client_id: 1,
             shutdown: None,
             bound_port: config.port,
-            config_file: None,
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
