@@ -7,6 +7,7 @@ use super::Ctx;
 use crate::protocol::Reply;
 use crate::storage::value::{EMBSTR_MAX, Str, Value};
 use crate::storage::Db;
+use crate::storage::db::lru_clock;
 use crate::util::numbers::{FloatIncrError, incr_by_float};
 
 const S: Group = Group::String;
@@ -43,6 +44,24 @@ pub fn lookup_str<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'a
         Some(e) => match &mut e.value {
             Value::Str(s) => Ok(Some(s)),
         },
+    }
+}
+
+/// Like [`lookup_str`] for commands that write the key (Redis's `lookupKeyWrite`): the key
+/// counts as accessed, but not as a keyspace hit or miss.
+pub fn lookup_str_write<'a>(
+    db: &'a mut Db,
+    key: &[u8],
+    now: i64,
+) -> Result<Option<&'a mut Str>, CmdError> {
+    match db.peek(key, now) {
+        None => Ok(None),
+        Some(e) => {
+            e.lru = lru_clock(now);
+            match &mut e.value {
+                Value::Str(s) => Ok(Some(s)),
+            }
+        }
     }
 }
 
@@ -196,7 +215,13 @@ fn set(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let max = ctx.srv.config.proto_max_bulk_len as usize;
     let (db, reply, now) = ctx.db_and_reply();
     let _ = max;
-    let old = lookup_str(db, a[1], now)?;
+    // SET ... GET reads the old value as GET does (a keyspace hit or miss); a plain SET
+    // only writes.
+    let old = if opts.get {
+        lookup_str(db, a[1], now)?
+    } else {
+        lookup_str_write(db, a[1], now)?
+    };
     let exists = old.is_some();
     let old_value = if opts.get { old.map(|s| s.clone()) } else { None };
     let blocked = match opts.cond {
@@ -355,7 +380,7 @@ fn check_len(ctx_max: u64, len: u64) -> CmdResult {
 fn append(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let max = ctx.srv.config.proto_max_bulk_len;
     let (db, reply, now) = ctx.db_and_reply();
-    match lookup_str(db, a[1], now)? {
+    match lookup_str_write(db, a[1], now)? {
         Some(s) => {
             check_len(max, (s.len() + a[2].len()) as u64)?;
             let v = s.make_raw();
@@ -380,7 +405,7 @@ fn strlen(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 /// Add `by` to the integer under `key` (created as 0), keeping its TTL.
 fn incr_generic(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
     let (db, reply, now) = ctx.db_and_reply();
-    let result = match lookup_str(db, key, now)? {
+    let result = match lookup_str_write(db, key, now)? {
         Some(s) => {
             let cur = s.as_i64().ok_or(CmdError::NotInteger)?;
             let n = cur.checked_add(by).ok_or(CmdError::Overflow)?;
@@ -420,7 +445,7 @@ fn decrby(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 fn incrbyfloat(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let (db, reply, now) = ctx.db_and_reply();
     let mut scratch = Vec::new();
-    let current = lookup_str(db, a[1], now)?.map(|s| s.as_bytes(&mut scratch).to_vec());
+    let current = lookup_str_write(db, a[1], now)?.map(|s| s.as_bytes(&mut scratch).to_vec());
     let result = incr_by_float(current.as_deref(), a[2]).map_err(|e| match e {
         FloatIncrError::NotAFloat => CmdError::NotFloat,
         FloatIncrError::NanOrInf => CmdError::msg("ERR increment would produce NaN or Infinity"),
@@ -484,7 +509,7 @@ fn setrange(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let max = ctx.srv.config.proto_max_bulk_len;
     let value = a[3];
     let (db, reply, now) = ctx.db_and_reply();
-    match lookup_str(db, a[1], now)? {
+    match lookup_str_write(db, a[1], now)? {
         Some(s) => {
             if value.is_empty() {
                 reply.int(s.len() as i64);
