@@ -1591,3 +1591,92 @@ fn random_workload_matches_redis() {
         coverage.len()
     );
 }
+
+/// Commands whose effect on INFO's keyspace statistics is compared.
+const STATS_SCRIPT: &str = r#"
+SET a 1
+SET b abc
+GET a
+GET nokey
+MGET a b nokey
+EXISTS a nokey a
+TOUCH a nokey
+TYPE a
+TYPE nokey
+TTL a
+PTTL nokey
+EXPIRETIME a
+OBJECT ENCODING a
+OBJECT ENCODING nokey
+STRLEN b
+STRLEN nokey
+GETRANGE b 0 1
+APPEND b x
+INCR a
+INCRBYFLOAT a 1
+SETRANGE b 0 z
+GETSET b 1
+GETDEL b
+GETEX a
+SETNX a 2
+SET a 3 NX
+SET a 3 XX GET
+LCS a nokey
+RENAME a c
+COPY c d
+MOVE d 1
+EXPIRE c 100
+PERSIST c
+DEL c nokey
+KEYS *
+RANDOMKEY
+SET t v PXAT 1
+GET t
+SET t2 v PX 1
+"#;
+
+/// INFO's (keyspace_hits, keyspace_misses).
+fn keyspace_stats(c: &mut RespClient) -> (i64, i64) {
+    let info = c.val(&["INFO", "stats"]);
+    let text = String::from_utf8_lossy(info.bytes()).into_owned();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in INFO stats of {}", c.name))
+    };
+    (field("keyspace_hits:"), field("keyspace_misses:"))
+}
+
+#[test]
+fn keyspace_hit_and_miss_counts_match_redis() {
+    let Some(redis) = start_redis() else { return };
+    let ferro = start_server();
+    let mut pair = Pair::new(&ferro, &redis);
+    let mut mismatches = Vec::new();
+    let mut before = (
+        keyspace_stats(&mut pair.ferro),
+        keyspace_stats(&mut pair.redis),
+    );
+    // Compare each command's effect, so a difference names the command that caused it.
+    for line in script_lines(STATS_SCRIPT) {
+        let (norm, args) = parse_script_line(line);
+        let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+        if let Some(m) = pair.compare(&refs, norm) {
+            mismatches.push(m);
+        }
+        let after = (
+            keyspace_stats(&mut pair.ferro),
+            keyspace_stats(&mut pair.redis),
+        );
+        let delta = |a: (i64, i64), b: (i64, i64)| (a.0 - b.0, a.1 - b.1);
+        let (f, r) = (delta(after.0, before.0), delta(after.1, before.1));
+        if f != r {
+            mismatches.push(format!(
+                "{line}: (hits, misses) +{r:?} in redis, +{f:?} in ferrokv"
+            ));
+        }
+        before = after;
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
