@@ -462,7 +462,7 @@ fn persist(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 }
 
 fn lfu_policy(ctx: &Ctx) -> bool {
-    ctx.srv.config.maxmemory_policy.contains("lfu")
+    ctx.srv.config.maxmemory_policy.is_lfu()
 }
 
 fn object_encoding(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
