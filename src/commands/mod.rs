@@ -5,10 +5,14 @@
 pub mod args;
 pub mod connection;
 pub mod error;
+pub mod hashes;
 pub mod keys;
+pub mod lists;
 pub mod server;
+pub mod sets;
 pub mod strings;
 pub mod table;
+pub mod zsets;
 
 use crate::protocol::Reply;
 use crate::server::client::ReplyMode;

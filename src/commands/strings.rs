@@ -43,6 +43,7 @@ pub fn lookup_str<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'a
         None => Ok(None),
         Some(e) => match &mut e.value {
             Value::Str(s) => Ok(Some(s)),
+            _ => Err(CmdError::WrongType),
         },
     }
 }
@@ -60,6 +61,7 @@ pub fn lookup_str_write<'a>(
             e.lru = lru_clock(now);
             match &mut e.value {
                 Value::Str(s) => Ok(Some(s)),
+                _ => Err(CmdError::WrongType),
             }
         }
     }
@@ -330,7 +332,7 @@ fn mget(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         // MGET answers nil for keys of other types rather than failing.
         match db.lookup(key, now).map(|e| &e.value) {
             Some(Value::Str(s)) => reply_str(reply, s),
-            None => reply.null(),
+            _ => reply.null(),
         }
     }
     Ok(())
@@ -548,6 +550,9 @@ fn lcs(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         match db.lookup(key, now).map(|e| &e.value) {
             None => Ok(Vec::new()),
             Some(Value::Str(s)) => Ok(s.to_vec()),
+            Some(_) => Err(CmdError::msg(
+                "ERR The specified keys must contain string values",
+            )),
         }
     };
     let x = fetch(a[1])?;

@@ -59,6 +59,10 @@ pub enum Group {
     Generic,
     Server,
     Connection,
+    List,
+    Hash,
+    Set,
+    SortedSet,
 }
 
 impl Group {
@@ -68,6 +72,10 @@ impl Group {
             Group::Generic => "@keyspace",
             Group::Server => "@admin",
             Group::Connection => "@connection",
+            Group::List => "@list",
+            Group::Hash => "@hash",
+            Group::Set => "@set",
+            Group::SortedSet => "@sortedset",
         }
     }
 }
@@ -164,12 +172,16 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 4] {
+pub fn families() -> [&'static [Command]; 8] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
         super::server::COMMANDS,
         super::connection::COMMANDS,
+        super::lists::COMMANDS,
+        super::hashes::COMMANDS,
+        super::sets::COMMANDS,
+        super::zsets::COMMANDS,
     ]
 }
 

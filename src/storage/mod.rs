@@ -1,6 +1,10 @@
 //! Storage: the keyspace and its values. Nothing here knows about sockets or the protocol.
 pub mod db;
 pub mod dict;
+pub mod hash;
+pub mod list;
+pub mod set;
 pub mod value;
+pub mod zset;
 
 pub use db::Db;

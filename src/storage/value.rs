@@ -5,14 +5,24 @@
 //! for short strings created whole, `raw` for strings that were modified in place (APPEND,
 //! SETRANGE) or are long. `int` also saves memory: 8 bytes instead of a heap buffer.
 
+use super::hash::Hash;
+use super::list::List;
+use super::set::Set;
+use super::zset::ZSet;
 use crate::util::numbers::{fmt_i64, parse_i64};
 
 /// Longest string Redis stores as `embstr`.
 pub const EMBSTR_MAX: usize = 44;
 
+/// A value of any type. Collections are boxed so that every entry of the keyspace stays
+/// small (a string is the common case).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Str(Str),
+    List(Box<List>),
+    Hash(Box<Hash>),
+    Set(Box<Set>),
+    ZSet(Box<ZSet>),
 }
 
 impl Value {
@@ -20,6 +30,10 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -29,6 +43,10 @@ impl Value {
             Value::Str(Str::Int(_)) => "int",
             Value::Str(Str::Emb(_)) => "embstr",
             Value::Str(Str::Raw(_)) => "raw",
+            Value::List(l) => l.encoding_name(),
+            Value::Hash(h) => h.encoding_name(),
+            Value::Set(s) => s.encoding_name(),
+            Value::ZSet(z) => z.encoding_name(),
         }
     }
 
