@@ -1680,3 +1680,130 @@ fn keyspace_hit_and_miss_counts_match_redis() {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
+
+/// Both scripts sent in one write per server (a deep pipeline), replies compared in order.
+#[test]
+fn curated_scripts_pipelined_match_redis() {
+    let Some(redis) = start_redis() else { return };
+    let ferro = start_server();
+    let mut pair = Pair::new(&ferro, &redis);
+    let mut lines: Vec<(Norm, Vec<Vec<u8>>)> = Vec::new();
+    for script in [STRINGS_SCRIPT, KEYS_SCRIPT] {
+        lines.extend(
+            script_lines(script)
+                .map(parse_script_line)
+                .filter(|(norm, _)| *norm != Norm::ScanAll),
+        );
+    }
+    let mut batch = Vec::new();
+    for (_, args) in &lines {
+        let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+        batch.extend(encode_request(&refs));
+    }
+    pair.ferro.send_raw(&batch);
+    pair.redis.send_raw(&batch);
+    let mut mismatches = Vec::new();
+    for (norm, args) in &lines {
+        let (f, r) = (pair.ferro.read_reply(), pair.redis.read_reply());
+        if normalise(*norm, &f) != normalise(*norm, &r) {
+            mismatches.push(format!(
+                "{}\n    redis:   {}\n    ferrokv: {}",
+                args.iter().map(|a| show(a)).collect::<Vec<_>>().join(" "),
+                show(&r),
+                show(&f)
+            ));
+        }
+    }
+    eprintln!("pipelined: compared {} replies", lines.len());
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+/// redis-cli's own rendering of replies (types, nesting, nil, errors) must be identical.
+#[test]
+fn redis_cli_output_matches_redis() {
+    let Some(redis) = start_redis() else { return };
+    let Some(cli) = require_tool("redis-cli") else {
+        return;
+    };
+    let ferro = start_server();
+    // redis-cli reads one command per line with its own quoting rules.
+    let script = r#"
+SET k v
+GET k
+GET nokey
+SET k v NX
+MSET a 1 b 2
+MGET a b nokey
+INCR a
+INCRBYFLOAT a 1.5
+INCR nokey
+INCRBY k 1
+APPEND k "\x00\r\n"
+GET k
+STRLEN k
+GETRANGE k 0 -1
+SETRANGE k 1 "x y"
+LCS a b IDX WITHMATCHLEN
+SET l1 ohmytext
+SET l2 mynewtext
+LCS l1 l2 IDX MINMATCHLEN 2 WITHMATCHLEN
+EXISTS a b c
+TYPE a
+RENAME nokey x
+EXPIRE a 100 NX XX
+EXPIREAT a 4102444800
+EXPIRETIME a
+OBJECT ENCODING a
+OBJECT HELP
+SET "" ""
+GET ""
+FOOBAR x
+SET
+"#;
+    let run = |port: u16, extra: &[&str]| -> String {
+        use std::io::Write as _;
+        let mut child = std::process::Command::new(&cli)
+            .args(["-p", &port.to_string(), "--no-raw"])
+            .args(extra)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn redis-cli");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.trim_start().as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().expect("redis-cli output");
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    };
+    for extra in [&[][..], &["-3"]] {
+        let (f, r) = (run(ferro.port, extra), run(redis.port, extra));
+        let _ = pair_flush(&ferro, &redis);
+        assert!(r.contains("mytext") || r.contains("matches"), "{r}");
+        if f != r {
+            let diff: Vec<String> = f
+                .lines()
+                .zip(r.lines())
+                .filter(|(a, b)| a != b)
+                .map(|(a, b)| format!("  redis:   {b}\n  ferrokv: {a}"))
+                .collect();
+            panic!(
+                "redis-cli {extra:?} output differs ({} vs {} lines):\n{}",
+                r.lines().count(),
+                f.lines().count(),
+                diff.join("\n")
+            );
+        }
+    }
+}
+
+/// FLUSHALL on both servers.
+fn pair_flush(ferro: &TestServer, redis: &RedisServer) -> (Vec<u8>, Vec<u8>) {
+    (
+        ferro.client().cmd(&["FLUSHALL"]),
+        redis.client().cmd(&["FLUSHALL"]),
+    )
+}

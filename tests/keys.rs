@@ -683,17 +683,17 @@ fn object_idletime_grows_and_access_resets_it() {
 }
 
 #[test]
-#[ignore = "needs the real config module: --maxmemory-policy is not applied yet"]
 fn object_freq_under_an_lfu_policy() {
-    let s = start_server_with(&[("maxmemory-policy", "allkeys-lfu")]);
-    let mut c = s.client();
-    c.expect(&["SET", "k", "v"], OK);
-    let freq = c.int(&["OBJECT", "FREQ", "k"]);
-    assert!((0..=255).contains(&freq));
-    c.expect(
-        &["OBJECT", "IDLETIME", "k"],
-        err("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."),
-    );
+    on_both_with(&[("maxmemory-policy", "allkeys-lfu")], |c| {
+        c.expect(&["SET", "k", "v"], OK);
+        let freq = c.int(&["OBJECT", "FREQ", "k"]);
+        assert!((0..=255).contains(&freq), "FREQ {freq}");
+        c.expect(&["OBJECT", "FREQ", "nokey"], NIL);
+        c.expect(
+            &["OBJECT", "IDLETIME", "k"],
+            err("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."),
+        );
+    });
 }
 
 #[test]

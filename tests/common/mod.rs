@@ -605,6 +605,11 @@ fn free_port() -> u16 {
 /// Start a real `redis-server` (no persistence) on a free port. `None` when it is not
 /// installed and not required.
 pub fn start_redis() -> Option<RedisServer> {
+    start_redis_with(&[])
+}
+
+/// [`start_redis`] with extra `--name value` options.
+pub fn start_redis_with(opts: &[(&str, &str)]) -> Option<RedisServer> {
     let bin = require_tool("redis-server")?;
     for _attempt in 0..5 {
         let port = free_port();
@@ -615,6 +620,10 @@ pub fn start_redis() -> Option<RedisServer> {
             .args(["--appendonly", "no"])
             .args(["--daemonize", "no"])
             .args(["--dir", &std::env::temp_dir().display().to_string()])
+            .args(
+                opts.iter()
+                    .flat_map(|(k, v)| [format!("--{k}"), v.to_string()]),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -655,9 +664,16 @@ pub fn start_redis_if_installed() -> Option<RedisServer> {
 /// Run `test` against a fresh ferrokv, then against a fresh redis-server when one is
 /// installed: the expectations in `test` are checked against the source of truth too.
 pub fn on_both(test: impl Fn(&mut RespClient)) {
-    let ferro = start_server();
+    on_both_with(&[], test);
+}
+
+/// [`on_both`] with extra `--name value` options for both servers.
+pub fn on_both_with(opts: &[(&str, &str)], test: impl Fn(&mut RespClient)) {
+    let ferro = start_server_with(opts);
     test(&mut ferro.client());
-    if let Some(redis) = start_redis_if_installed() {
+    if find_tool("redis-server").is_some()
+        && let Some(redis) = start_redis_with(opts)
+    {
         test(&mut redis.client());
     }
 }
