@@ -60,3 +60,22 @@ pub fn expire_deadline(
     }
     Ok(when)
 }
+
+/// A blocking command's timeout (float seconds, Redis's `getTimeoutFromObjectOrReply`) as
+/// a deadline in unix ms; 0 means wait forever (`None`).
+pub fn timeout_deadline(arg: &[u8], now: i64) -> Result<Option<i64>, CmdError> {
+    let bad = || CmdError::msg("ERR timeout is not a float or out of range");
+    let secs = parse_f64(arg).ok_or_else(bad)?;
+    if secs < 0.0 {
+        return Err(CmdError::msg("ERR timeout is negative"));
+    }
+    let ms = secs * 1000.0;
+    if !ms.is_finite() || ms > (i64::MAX / 2) as f64 {
+        return Err(bad());
+    }
+    let ms = ms as i64;
+    if ms == 0 {
+        return Ok(None);
+    }
+    Ok(Some(now.saturating_add(ms)))
+}

@@ -5,6 +5,7 @@ use super::error::{CmdError, CmdResult};
 use super::server::reply_help;
 use super::table::{Command, Group, cmd, container, flags::*};
 use super::Ctx;
+use crate::server::blocking::{self, Release};
 use crate::server::client::ReplyMode;
 use crate::server::{FERROKV_VERSION, REDIS_VERSION};
 
@@ -29,6 +30,7 @@ static CLIENT: &[Command] = &[
     cmd("client|info", 2, NOSCRIPT | LOADING | STALE, (0, 0, 0), C, client_info),
     cmd("client|kill", -3, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), C, client_kill),
     cmd("client|reply", 3, NOSCRIPT | LOADING | STALE, (0, 0, 0), C, client_reply),
+    cmd("client|unblock", -3, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), C, client_unblock),
     cmd("client|no-evict", 3, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), C, client_no_evict),
     cmd("client|help", 2, LOADING | STALE, (0, 0, 0), C, client_help),
 ];
@@ -358,6 +360,41 @@ fn client_kill(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
+fn client_unblock(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    if a.len() > 4 {
+        return Err(CmdError::msg(
+            "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
+        ));
+    }
+    let id = args::int(a[2])?;
+    let how = match a.get(3) {
+        None => Release::Timeout,
+        Some(m) if is(m, "timeout") => Release::Timeout,
+        Some(m) if is(m, "error") => Release::Error,
+        Some(_) => {
+            return Err(CmdError::msg(
+                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ));
+        }
+    };
+    let slot = ctx
+        .srv
+        .clients
+        .iter()
+        .find(|(_, c)| c.id as i64 == id && c.blocked.is_some())
+        .map(|(slot, _)| slot);
+    let Some(slot) = slot else {
+        ctx.reply().int(0);
+        return Ok(());
+    };
+    if let Some(mut target) = ctx.srv.clients.take(slot) {
+        blocking::release(ctx.srv, &mut target, how);
+        ctx.srv.clients.put_back(slot, target);
+    }
+    ctx.reply().int(1);
+    Ok(())
+}
+
 fn client_reply(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if is(a[2], "on") {
         ctx.client.reply_mode = ReplyMode::On;
@@ -409,18 +446,18 @@ fn client_help(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
         "      Kill connections authenticated by <username>.",
         "    * SKIPME (YES|NO)",
         "      Skip killing current connection (default: yes).",
-        "    * ID <client-id>",
-        "      Kill connections by client id.",
         "LIST [options ...]",
         "    Return information about client connections. Options:",
         "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
         "      Return clients of specified type.",
-        "NO-EVICT (ON|OFF)",
-        "    Protect current client connection from eviction.",
         "REPLY (ON|OFF|SKIP)",
         "    Control the replies sent to the current connection.",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
+        "NO-EVICT (ON|OFF)",
+        "    Protect current client connection from eviction.",
         "HELP",
         "    Prints this help.",
     ];

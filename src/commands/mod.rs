@@ -27,6 +27,8 @@ pub struct Ctx<'a> {
     pub client: &'a mut Client,
     /// The command being run (for subcommand-aware error texts).
     pub cmd: &'static Command,
+    /// Its arguments, name first (kept so a blocked command can run again).
+    pub args: &'a [&'a [u8]],
 }
 
 impl Ctx<'_> {
@@ -46,6 +48,28 @@ impl Ctx<'_> {
 
     pub fn now(&self) -> i64 {
         self.srv.now_ms
+    }
+
+    /// Whether a blocking command may wait. Inside MULTI/EXEC and scripts it may not, and
+    /// must reply as if it timed out.
+    pub fn blocking_allowed(&self) -> bool {
+        true
+    }
+
+    /// True when a blocked command runs again because one of its keys became ready.
+    pub fn is_retry(&self) -> bool {
+        self.client.retrying
+    }
+
+    /// Make the client wait on `keys` until data arrives or `deadline` (unix ms) passes.
+    /// The handler writes no reply. On a retry, this keeps the client waiting in its
+    /// original place in the queues.
+    pub fn block(&mut self, keys: &[&[u8]], deadline: Option<i64>) {
+        if self.client.retrying {
+            self.client.reblocked = true;
+            return;
+        }
+        crate::server::blocking::register(self.srv, self.client, keys, deadline, self.args);
     }
 }
 
@@ -101,6 +125,7 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
         srv,
         client,
         cmd,
+        args,
     };
     let result = handler(&mut ctx, args);
     let (srv, client) = (ctx.srv, ctx.client);

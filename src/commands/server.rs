@@ -592,8 +592,9 @@ fn info_clients(ctx: &Ctx) -> String {
     // The calling client is out of the table while it runs.
     let connected = ctx.srv.clients.count;
     format!(
-        "connected_clients:{connected}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
-        ctx.srv.config.maxclients
+        "connected_clients:{connected}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+        ctx.srv.config.maxclients,
+        ctx.srv.blocking.count
     )
 }
 
