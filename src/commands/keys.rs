@@ -197,7 +197,8 @@ fn scan(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             break;
         }
     }
-    found.retain(|k| !db.is_expired(k, now));
+    // As Redis, a returned key found expired is deleted (and counted in expired_keys).
+    found.retain(|k| db.exists(k, now));
     reply.array(2);
     reply.bulk(cursor.to_string().as_bytes());
     reply.array(found.len());
