@@ -54,7 +54,11 @@ pub fn expire_deadline(
         TimeUnit::Seconds => v.checked_mul(1000).ok_or(invalid.clone())?,
         TimeUnit::Millis => v,
     };
-    let when = if relative { ms.checked_add(now).ok_or(invalid.clone())? } else { ms };
+    let when = if relative {
+        ms.checked_add(now).ok_or(invalid.clone())?
+    } else {
+        ms
+    };
     if when <= 0 {
         return Err(invalid);
     }

@@ -35,7 +35,11 @@ impl Ctx<'_> {
     /// The client's selected database and its reply buffer, borrowed together.
     pub fn db_and_reply(&mut self) -> (&mut Db, &mut Reply, i64) {
         let now = self.srv.now_ms;
-        (&mut self.srv.dbs[self.client.db], &mut self.client.reply, now)
+        (
+            &mut self.srv.dbs[self.client.db],
+            &mut self.client.reply,
+            now,
+        )
     }
 
     pub fn db(&mut self) -> &mut Db {
@@ -80,7 +84,10 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
     };
     let reply_start = client.reply.buf.len();
     let Some((id, mut cmd)) = table().lookup(name) else {
-        let mut msg = format!("ERR unknown command '{}', with args beginning with: ", trunc(name, 128));
+        let mut msg = format!(
+            "ERR unknown command '{}', with args beginning with: ",
+            trunc(name, 128)
+        );
         let mut listed = String::new();
         for a in &args[1..] {
             if listed.len() >= 128 {

@@ -12,8 +12,8 @@
 
 use std::collections::BTreeSet;
 
-use super::client::{Blocked, Client};
 use super::ServerState;
+use super::client::{Blocked, Client};
 use crate::commands;
 
 #[derive(Debug, Default)]
@@ -130,7 +130,11 @@ fn retry(srv: &mut ServerState, slot: usize, id: u64) {
         srv.clients.put_back(slot, client);
         return;
     }
-    let argv = client.blocked.as_ref().map(|b| b.argv.clone()).unwrap_or_default();
+    let argv = client
+        .blocked
+        .as_ref()
+        .map(|b| b.argv.clone())
+        .unwrap_or_default();
     let args: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
     // The command runs in the database the client blocked in.
     let saved_db = client.db;

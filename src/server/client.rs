@@ -79,7 +79,13 @@ pub enum ReplyMode {
 }
 
 impl Client {
-    pub fn new(id: u64, stream: TcpStream, addr: SocketAddr, now_ms: i64, needs_auth: bool) -> Self {
+    pub fn new(
+        id: u64,
+        stream: TcpStream,
+        addr: SocketAddr,
+        now_ms: i64,
+        needs_auth: bool,
+    ) -> Self {
         let local_addr = stream.local_addr().unwrap_or(addr);
         Client {
             id,

@@ -197,7 +197,11 @@ impl Server {
             return;
         };
         for sig in signals.pending() {
-            let name = if sig == signal_hook::consts::SIGINT { "SIGINT" } else { "SIGTERM" };
+            let name = if sig == signal_hook::consts::SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
             self.state
                 .log
                 .warning(&format!("Received {name} scheduling shutdown..."));
@@ -208,7 +212,9 @@ impl Server {
     fn finish_shutdown(&mut self) -> io::Result<()> {
         self.state.log.warning("User requested shutdown...");
         self.flush_all();
-        self.state.log.warning("ferrokv is now ready to exit, bye bye...");
+        self.state
+            .log
+            .warning("ferrokv is now ready to exit, bye bye...");
         Ok(())
     }
 

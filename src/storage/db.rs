@@ -285,7 +285,12 @@ mod tests {
         let mut db = Db::new();
         for i in 0..100u32 {
             let when = if i % 2 == 0 { 10 } else { 1_000_000 };
-            db.insert(i.to_string().into_bytes().into(), Value::string(b"v"), Some(when), 0);
+            db.insert(
+                i.to_string().into_bytes().into(),
+                Value::string(b"v"),
+                Some(when),
+                0,
+            );
         }
         let mut s = 88172645463325252u64;
         let mut rand = || {
