@@ -390,7 +390,7 @@ fn move_between_databases() {
         c.expect(&["EXISTS", "mv"], int(0));
         c.expect(&["SELECT", "1"], OK);
         c.expect(&["GET", "mv"], bulk("v"));
-        c.expect(&["TTL", "mv"], int(1000));
+        c.expect_ttl("mv", 1000);
         c.expect(&["MOVE", "mv", "0"], int(1));
         c.expect(&["SELECT", "0"], OK);
         // The target has the key: nothing moves.
@@ -477,24 +477,24 @@ fn expire_flags_and_errors() {
     on_both(|c| {
         c.expect(&["SET", "x", "v"], OK);
         c.expect(&["EXPIRE", "x", "100"], int(1));
-        c.expect(&["TTL", "x"], int(100));
+        c.expect_ttl("x", 100);
         c.expect(&["EXPIRE", "x", "200", "NX"], int(0));
         c.expect(&["EXPIRE", "x", "200", "XX"], int(1));
-        c.expect(&["TTL", "x"], int(200));
+        c.expect_ttl("x", 200);
         c.expect(&["EXPIRE", "x", "300", "GT"], int(1));
         c.expect(&["EXPIRE", "x", "50", "GT"], int(0));
         c.expect(&["EXPIRE", "x", "10", "LT"], int(1));
         c.expect(&["EXPIRE", "x", "500", "LT"], int(0));
-        c.expect(&["TTL", "x"], int(10));
+        c.expect_ttl("x", 10);
         c.expect(&["EXPIRE", "x", "20", "xx", "gt"], int(1));
-        c.expect(&["TTL", "x"], int(20));
+        c.expect_ttl("x", 20);
         // Without a TTL: GT never applies (no TTL is infinite), LT always does.
         c.expect(&["PERSIST", "x"], int(1));
         c.expect(&["EXPIRE", "x", "100", "XX"], int(0));
         c.expect(&["EXPIRE", "x", "100", "GT"], int(0));
         c.expect(&["TTL", "x"], int(-1));
         c.expect(&["EXPIRE", "x", "100", "LT"], int(1));
-        c.expect(&["TTL", "x"], int(100));
+        c.expect_ttl("x", 100);
         c.expect(&["PERSIST", "x"], int(1));
         c.expect(&["EXPIRE", "x", "100", "NX"], int(1));
         c.expect(&["EXPIRE", "nokey", "100"], int(0));
@@ -610,7 +610,7 @@ fn ttl_family_and_persist() {
             c.expect(&[cmd], arity(&cmd.to_lowercase()));
         }
         c.expect(&["SETEX", "y", "100", "v"], OK);
-        c.expect(&["TTL", "y"], int(100));
+        c.expect_ttl("y", 100);
         let pttl = c.int(&["PTTL", "y"]);
         assert!((90_000..=100_000).contains(&pttl), "PTTL {pttl}");
         let at = c.int(&["PEXPIRETIME", "y"]);
@@ -628,9 +628,9 @@ fn ttl_family_and_persist() {
         c.expect(&["PERSIST"], arity("persist"));
         // TTL rounds to the nearest second.
         c.expect(&["PSETEX", "z", "1499", "v"], OK);
-        c.expect(&["TTL", "z"], int(1));
+        c.expect_ttl("z", 1);
         c.expect(&["PSETEX", "z", "100600", "v"], OK);
-        c.expect(&["TTL", "z"], int(101));
+        c.expect_ttl("z", 101);
     });
 }
 
