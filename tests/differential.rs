@@ -1083,6 +1083,14 @@ RENAMENX f e
 GET e
 SET e v PXAT 1
 MOVE e 1
+SELECT 1
+SET mvx there PXAT 1
+SELECT 0
+SET mvx here
+MOVE mvx 1
+SELECT 1
+GET mvx
+SELECT 0
 SET e v PXAT 1
 COPY e h
 SET e v PXAT 1
