@@ -1179,6 +1179,11 @@ SELECT 2147483648
 SET cpi 5
 COPY cpi cpi2
 OBJECT REFCOUNT cpi2
+# commands/server.rs: the DEBUG refusal always says "local", whatever the setting
+DEBUG foo
+# commands/table.rs: ACL categories in Redis's order, key-spec flags
+COMMAND INFO get
+COMMAND INFO set
 "#;
 
 #[test]
