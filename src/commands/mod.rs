@@ -3,6 +3,7 @@
 //! arity and authentication checks, the family handler, error reply, statistics.
 
 pub mod args;
+pub mod bitmaps;
 pub mod connection;
 pub mod error;
 pub mod hashes;

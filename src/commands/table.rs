@@ -63,6 +63,7 @@ pub enum Group {
     Hash,
     Set,
     SortedSet,
+    Bitmap,
 }
 
 impl Group {
@@ -76,6 +77,7 @@ impl Group {
             Group::Hash => "@hash",
             Group::Set => "@set",
             Group::SortedSet => "@sortedset",
+            Group::Bitmap => "@bitmap",
         }
     }
 }
@@ -176,7 +178,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 8] {
+pub fn families() -> [&'static [Command]; 9] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -186,6 +188,7 @@ pub fn families() -> [&'static [Command]; 8] {
         super::hashes::COMMANDS,
         super::sets::COMMANDS,
         super::zsets::COMMANDS,
+        super::bitmaps::COMMANDS,
     ]
 }
 
