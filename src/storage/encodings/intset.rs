@@ -421,4 +421,135 @@ mod tests {
             assert!(IntSet::from_bytes(b.clone()).is_none(), "{b:02x?}");
         }
     }
+
+    /// xorshift64*: deterministic and dependency-free.
+    struct Rng(u64);
+
+    impl Rng {
+        fn new(seed: u64) -> Self {
+            Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+        }
+        fn next(&mut self) -> u64 {
+            let mut x = self.0;
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            self.0 = x;
+            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    fn check(s: &IntSet, model: &std::collections::BTreeSet<i64>, widest: usize) {
+        let want: Vec<i64> = model.iter().copied().collect();
+        assert_eq!(s.iter().collect::<Vec<_>>(), want);
+        assert_eq!(
+            s.iter().rev().collect::<Vec<_>>(),
+            want.iter().rev().copied().collect::<Vec<_>>()
+        );
+        assert_eq!(s.len(), want.len());
+        assert_eq!(s.encoding(), widest);
+        let b = s.as_bytes();
+        assert_eq!(
+            u32::from_le_bytes(b[0..4].try_into().unwrap()) as usize,
+            widest
+        );
+        assert_eq!(
+            u32::from_le_bytes(b[4..8].try_into().unwrap()) as usize,
+            want.len()
+        );
+        assert_eq!(b.len(), 8 + widest * want.len());
+        for (i, v) in want.iter().enumerate() {
+            assert_eq!(s.get(i), Some(*v));
+            assert_eq!(s.search(*v), Ok(i));
+        }
+        assert_eq!(s.get(want.len()), None);
+        assert_eq!(
+            (s.min(), s.max()),
+            (want.first().copied(), want.last().copied())
+        );
+        if want.is_empty() {
+            assert!(IntSet::from_bytes(b.to_vec()).is_none());
+        } else {
+            assert_eq!(IntSet::from_bytes(b.to_vec()).as_ref(), Some(s));
+        }
+    }
+
+    #[test]
+    fn model_based_random_operations() {
+        for seed in 1..=16u64 {
+            let mut r = Rng::new(seed);
+            let mut s = IntSet::new();
+            let mut model = std::collections::BTreeSet::new();
+            let mut widest = 2;
+            for step in 0..2000 {
+                // Mostly a small range, so removes and duplicates hit; now and
+                // then a wide value to force upgrades at different moments.
+                let v = match r.below(40) {
+                    0 => (r.next() as i64) >> 20,
+                    1 => r.next() as i64,
+                    2 => [
+                        i64::MIN,
+                        i64::MAX,
+                        i16::MIN as i64,
+                        i16::MAX as i64 + 1,
+                        i32::MIN as i64 - 1,
+                    ][r.below(5)],
+                    _ => r.below(200) as i64 - 100,
+                };
+                match r.below(4) {
+                    0 | 1 => {
+                        assert_eq!(s.insert(v), model.insert(v), "seed {seed} step {step}");
+                        widest = widest.max(value_encoding(v));
+                    }
+                    2 => assert_eq!(s.remove(v), model.remove(&v)),
+                    _ => assert_eq!(s.contains(v), model.contains(&v)),
+                }
+                if let Some(x) = s.random(&mut || r.next()) {
+                    assert!(model.contains(&x));
+                }
+                if step % 64 == 0 {
+                    check(&s, &model, widest);
+                }
+            }
+            check(&s, &model, widest);
+        }
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut r = Rng::new(5);
+        let mut accepted = 0;
+        for _ in 0..20_000 {
+            let enc = [2usize, 4, 8, 3, 0][r.below(5)];
+            let n = r.below(6);
+            let mut b = vec![0u8; 8 + enc * n + usize::from(r.below(8) == 0)];
+            for x in b.iter_mut() {
+                *x = r.next() as u8;
+            }
+            if r.below(4) != 0 {
+                b[0..4].copy_from_slice(&(enc as u32).to_le_bytes());
+                b[4..8].copy_from_slice(&(n as u32).to_le_bytes());
+            }
+            if r.below(3) == 0 && enc == 2 {
+                // Sorted small values, so that some are accepted.
+                let mut v: Vec<i16> = (0..n).map(|_| r.next() as i16).collect();
+                v.sort();
+                for (i, x) in v.iter().enumerate() {
+                    b[8 + 2 * i..10 + 2 * i].copy_from_slice(&x.to_le_bytes());
+                }
+            }
+            if let Some(mut s) = IntSet::from_bytes(b) {
+                accepted += 1;
+                let v: Vec<i64> = s.iter().collect();
+                assert!(v.windows(2).all(|w| w[0] < w[1]));
+                s.insert(1 << 40);
+                s.remove(v[0]);
+                assert!(IntSet::from_bytes(s.into_bytes()).is_some());
+            }
+        }
+        assert!(accepted > 100, "{accepted}");
+    }
 }

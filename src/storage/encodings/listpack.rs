@@ -1008,4 +1008,374 @@ mod tests {
         LpEntry::Int(42).append_to(&mut out);
         assert_eq!(out, b"x42");
     }
+
+    /// xorshift64*: deterministic and dependency-free.
+    struct Rng(u64);
+
+    impl Rng {
+        fn new(seed: u64) -> Self {
+            Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+        }
+        fn next(&mut self) -> u64 {
+            let mut x = self.0;
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            self.0 = x;
+            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    /// A value exercising every encoding and the string2ll edge cases.
+    fn random_value(r: &mut Rng) -> Vec<u8> {
+        const EDGES: [i64; 16] = [
+            0,
+            127,
+            128,
+            -1,
+            -4096,
+            -4097,
+            4095,
+            4096,
+            -32769,
+            32768,
+            -8_388_609,
+            8_388_608,
+            -2_147_483_649,
+            2_147_483_648,
+            i64::MIN,
+            i64::MAX,
+        ];
+        match r.below(12) {
+            0 => EDGES[r.below(EDGES.len())].to_string().into_bytes(),
+            1 => ((r.next() as i64) >> r.below(64)).to_string().into_bytes(),
+            2 => (r.below(300) as i64 - 150).to_string().into_bytes(),
+            3 => {
+                let odd: [&[u8]; 8] = [
+                    b"",
+                    b"-0",
+                    b"007",
+                    b"+1",
+                    b" 1",
+                    b"1 ",
+                    b"9223372036854775808",
+                    b"-9223372036854775809",
+                ];
+                odd[r.below(odd.len())].to_vec()
+            }
+            4 => {
+                let n = match r.below(20) {
+                    0 => 4090 + r.below(20),
+                    1..=3 => 60 + r.below(10),
+                    _ => r.below(200),
+                };
+                (0..n).map(|_| b'a' + r.below(26) as u8).collect()
+            }
+            5 if r.below(50) == 0 => vec![b'q'; 16380 + r.below(10)],
+            _ => {
+                let n = r.below(4);
+                (0..n).map(|_| b'a' + r.below(3) as u8).collect()
+            }
+        }
+    }
+
+    /// Checks every way of reading `lp` against the model.
+    fn check(lp: &Listpack, model: &[Vec<u8>]) {
+        assert_eq!(lp.len(), model.len());
+        assert_eq!(lp.is_empty(), model.is_empty());
+        let b = lp.as_bytes();
+        assert_eq!(
+            u32::from_le_bytes(b[0..4].try_into().unwrap()) as usize,
+            b.len()
+        );
+        assert_eq!(
+            u16::from_le_bytes(b[4..6].try_into().unwrap()) as usize,
+            model.len().min(65535)
+        );
+        let fwd: Vec<Vec<u8>> = lp.iter().map(|e| e.to_vec()).collect();
+        assert_eq!(fwd, model);
+        let mut bwd: Vec<Vec<u8>> = lp.iter().rev().map(|e| e.to_vec()).collect();
+        bwd.reverse();
+        assert_eq!(bwd, model);
+        // Stored as an integer exactly when string2ll accepts it.
+        for (e, m) in lp.iter().zip(model) {
+            assert_eq!(
+                matches!(e, LpEntry::Int(_)),
+                parse_i64(m).is_some(),
+                "{m:?}"
+            );
+            assert!(e.eq_bytes(m));
+        }
+        // next/prev walks agree with seek.
+        let mut p = lp.first();
+        for i in 0..model.len() {
+            assert_eq!(p, lp.seek(i as i64));
+            assert_eq!(p, lp.seek(i as i64 - model.len() as i64));
+            p = lp.next(p.unwrap());
+        }
+        assert_eq!(p, None);
+        let mut p = lp.last();
+        for i in (0..model.len()).rev() {
+            assert_eq!(p, lp.seek(i as i64));
+            p = lp.prev(p.unwrap());
+        }
+        assert_eq!(p, None);
+        assert_eq!(lp.seek(model.len() as i64), None);
+        assert_eq!(lp.seek(-(model.len() as i64) - 1), None);
+        let again = Listpack::from_bytes(b.to_vec()).expect("own bytes validate");
+        assert_eq!(&again, lp);
+    }
+
+    #[test]
+    fn model_based_random_operations() {
+        for seed in 1..=12u64 {
+            let mut r = Rng::new(seed);
+            let mut lp = Listpack::new();
+            let mut model: Vec<Vec<u8>> = Vec::new();
+            for step in 0..1500 {
+                let v = random_value(&mut r);
+                let idx = r.below(model.len() + 1);
+                match r.below(11) {
+                    0 => {
+                        lp.push_back(&v);
+                        model.push(v);
+                    }
+                    1 => {
+                        lp.push_front(&v);
+                        model.insert(0, v);
+                    }
+                    2 => {
+                        let i = (r.next() as i64) >> r.below(64);
+                        lp.push_back_int(i);
+                        model.push(i.to_string().into_bytes());
+                    }
+                    3 => {
+                        // Before an entry, or before the terminator (= append).
+                        let pos = lp.seek(idx as i64).unwrap_or(lp.bytes_len() - 1);
+                        let q = lp.insert_before(pos, &v);
+                        assert!(lp.get(q).eq_bytes(&v));
+                        model.insert(idx, v);
+                    }
+                    4 if !model.is_empty() => {
+                        let i = idx.min(model.len() - 1);
+                        let q = lp.insert_after(lp.seek(i as i64).unwrap(), &v);
+                        assert_eq!(Some(q), lp.seek(i as i64 + 1));
+                        model.insert(i + 1, v);
+                    }
+                    5 if !model.is_empty() => {
+                        let i = idx.min(model.len() - 1);
+                        let q = lp.replace(lp.seek(i as i64).unwrap(), &v);
+                        assert!(lp.get(q).eq_bytes(&v));
+                        model[i] = v;
+                    }
+                    6 | 7 if !model.is_empty() => {
+                        let i = idx.min(model.len() - 1);
+                        let next = lp.delete(lp.seek(i as i64).unwrap());
+                        model.remove(i);
+                        assert_eq!(next, lp.seek(i as i64).filter(|_| i < model.len()));
+                    }
+                    8 => {
+                        let n = r.below(6);
+                        lp.delete_range(idx, n);
+                        if idx < model.len() {
+                            let end = (idx + n).min(model.len());
+                            model.drain(idx..end);
+                        }
+                    }
+                    9 => {
+                        // find with a skip, from a random start, against the model.
+                        let skip = r.below(3);
+                        let needle = if !model.is_empty() && r.below(2) == 0 {
+                            model[r.below(model.len())].clone()
+                        } else {
+                            v
+                        };
+                        let start = idx.min(model.len());
+                        let want = (start..model.len())
+                            .step_by(skip + 1)
+                            .find(|&i| model[i] == needle)
+                            .map(|i| lp.seek(i as i64).unwrap());
+                        let from = lp.seek(start as i64).unwrap_or(lp.bytes_len() - 1);
+                        assert_eq!(
+                            lp.find(from, &needle, skip),
+                            want,
+                            "seed {seed} step {step}"
+                        );
+                    }
+                    _ => {
+                        let lp2 = Listpack::from_bytes(lp.as_bytes().to_vec()).unwrap();
+                        assert_eq!(lp2, lp);
+                    }
+                }
+                if step % 16 == 0 || model.len() < 4 {
+                    check(&lp, &model);
+                }
+            }
+            check(&lp, &model);
+            lp.clear();
+            check(&lp, &[]);
+        }
+    }
+
+    #[test]
+    fn count_past_65535_is_unknown_in_header() {
+        let mut lp = Listpack::new();
+        let mut model = Vec::new();
+        for i in 0..65540 {
+            lp.push_back_int(i % 200);
+            model.push((i % 200).to_string().into_bytes());
+        }
+        assert_eq!(&lp.as_bytes()[4..6], [0xff, 0xff]);
+        assert_eq!(lp.len(), 65540);
+        let again = Listpack::from_bytes(lp.as_bytes().to_vec()).unwrap();
+        assert_eq!(again.len(), 65540);
+        // Deleting below 65535 writes the real count again (what lpLength
+        // would store on its next walk).
+        lp.delete_range(3, 10);
+        model.drain(3..13);
+        assert_eq!(lp.iter().map(|e| e.to_vec()).collect::<Vec<_>>(), model);
+        assert_eq!(lp.iter().rev().count(), model.len());
+        assert_eq!(&lp.as_bytes()[4..6], 65530u16.to_le_bytes());
+        assert_eq!(
+            Listpack::from_bytes(lp.as_bytes().to_vec()).as_ref(),
+            Some(&lp)
+        );
+        // A header claiming 65535 with fewer entries is valid (lpValidateIntegrity).
+        let mut small = build(&[b"a", b"b"]).into_bytes();
+        small[4] = 0xff;
+        small[5] = 0xff;
+        assert_eq!(Listpack::from_bytes(small).map(|l| l.len()), Some(2));
+    }
+
+    #[test]
+    fn from_bytes_rejects_invalid() {
+        let ok = unhex(REDIS_HASH);
+        let mut cases: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![7, 0, 0, 0, 0, 0],
+            vec![7, 0, 0, 0, 1, 0, 0xff], // count says 1, none there
+            vec![8, 0, 0, 0, 0, 0, 0xff, 0xff], // terminator in the middle
+            vec![7, 0, 0, 0, 0, 0, 0xfe], // no terminator
+            vec![9, 0, 0, 0, 1, 0, 0xf5, 1, 0xff], // unknown encoding
+            vec![9, 0, 0, 0, 1, 0, 0x05, 2, 0xff], // wrong backlen
+            vec![10, 0, 0, 0, 1, 0, 0x85, b'a', 2, 0xff], // string runs past the end
+            vec![12, 0, 0, 0, 1, 0, 0xf0, 0xff, 0xff, 0xff, 0xff, 0xff], // huge 32-bit length
+            vec![9, 0, 0, 0, 1, 0, 0xe0, 0x00, 0xff], // 12-bit header missing its backlen
+        ];
+        let mut c = ok.clone();
+        c[0] += 1; // total too large
+        cases.push(c);
+        let mut c = ok.clone();
+        c.insert(6, 0); // total too small for the bytes
+        cases.push(c);
+        let mut c = ok.clone();
+        c[4] = 3; // wrong count
+        cases.push(c);
+        for c in cases {
+            assert!(Listpack::from_bytes(c.clone()).is_none(), "{c:02x?}");
+        }
+        assert!(Listpack::from_bytes(ok).is_some());
+        // Non-minimal but valid encodings are accepted, as Redis does.
+        let lp = Listpack::from_bytes(
+            vec![15, 0, 0, 0, 1, 0, 0xf4, 5, 0, 0, 0, 0, 0, 0, 0, 9, 0xff][..].to_vec(),
+        );
+        assert!(lp.is_none()); // total is 17, not 15
+        let mut b = vec![17, 0, 0, 0, 1, 0, 0xf4, 5, 0, 0, 0, 0, 0, 0, 0, 9, 0xff];
+        assert_eq!(
+            Listpack::from_bytes(b.clone()).map(|l| l.get(6).to_vec()),
+            Some(b"5".to_vec())
+        );
+        b[15] = 0x89; // non-canonical backlen
+        assert!(Listpack::from_bytes(b).is_none());
+    }
+
+    /// Reads everything an accepted listpack offers and mutates it: nothing may panic.
+    fn exercise(lp: &mut Listpack) {
+        let n = lp.len();
+        assert_eq!(lp.iter().count(), n);
+        assert_eq!(lp.iter().rev().count(), n);
+        for i in 0..n as i64 {
+            let p = lp.seek(i).unwrap();
+            let _ = lp.get(p).to_vec();
+            let _ = lp.prev(p);
+            let _ = lp.next(p);
+        }
+        if let Some(p) = lp.first() {
+            let _ = lp.find(p, b"1", 1);
+            let _ = lp.find(p, b"abc", 0);
+        }
+        lp.push_back(b"tail");
+        lp.push_front(b"12");
+        if let Some(p) = lp.seek(1) {
+            lp.replace(p, b"a longer replacement string");
+            lp.delete(p);
+        }
+        lp.delete_range(0, 1);
+        assert_eq!(lp.len(), n);
+        assert!(Listpack::from_bytes(lp.as_bytes().to_vec()).is_some());
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut r = Rng::new(99);
+        let mut accepted = 0;
+        for _ in 0..20_000 {
+            let len = r.below(40);
+            let mut b: Vec<u8> = (0..len).map(|_| r.next() as u8).collect();
+            // Often make the header and terminator right, to get past the
+            // first checks and into the entry walk.
+            if len >= 7 && r.below(4) != 0 {
+                b[0..4].copy_from_slice(&(len as u32).to_le_bytes());
+                b[len - 1] = 0xff;
+                if r.below(2) == 0 {
+                    b[4] = 0xff;
+                    b[5] = 0xff;
+                }
+            }
+            if let Some(mut lp) = Listpack::from_bytes(b) {
+                accepted += 1;
+                exercise(&mut lp);
+            }
+        }
+        assert!(accepted > 0);
+    }
+
+    #[test]
+    fn mutated_listpacks_never_panic() {
+        let mut r = Rng::new(7);
+        let mut seeds: Vec<Vec<u8>> =
+            vec![unhex(REDIS_HASH), unhex(REDIS_ZSET), unhex(REDIS_LIST_INTS)];
+        let mut lp = Listpack::new();
+        for _ in 0..30 {
+            lp.push_back(&random_value(&mut r));
+        }
+        seeds.push(lp.into_bytes());
+        let mut accepted = 0;
+        for i in 0..20_000 {
+            let mut b = seeds[i % seeds.len()].clone();
+            for _ in 0..1 + r.below(3) {
+                let at = r.below(b.len());
+                match r.below(4) {
+                    0 => b[at] = r.next() as u8,
+                    1 => b[at] ^= 1 << r.below(8),
+                    2 => b.insert(at, r.next() as u8),
+                    _ => {
+                        b.remove(at);
+                    }
+                }
+            }
+            if b.len() >= 4 && r.below(2) == 0 {
+                let l = b.len() as u32;
+                b[0..4].copy_from_slice(&l.to_le_bytes());
+            }
+            if let Some(mut lp) = Listpack::from_bytes(b) {
+                accepted += 1;
+                exercise(&mut lp);
+            }
+        }
+        assert!(accepted > 0);
+    }
 }
