@@ -331,41 +331,53 @@ fn checked_encoded_len(b: &[u8], p: usize, limit: usize) -> Option<usize> {
 /// Decodes the entry at `p` of a valid listpack.
 #[inline]
 fn decode(b: &[u8], p: usize) -> LpEntry<'_> {
+    decode_sized(b, p).0
+}
+
+/// Decodes the entry at `p` of a valid listpack and returns the size of the
+/// whole entry (backlen included) from the same read of its encoding.
+#[inline]
+fn decode_sized(b: &[u8], p: usize) -> (LpEntry<'_>, usize) {
     let c = b[p];
-    if c < 0x80 {
-        LpEntry::Int(c as i64)
+    let (e, l) = if c < 0x80 {
+        (LpEntry::Int(c as i64), 1)
     } else if c < 0xC0 {
         let len = (c & 0x3F) as usize;
-        LpEntry::Str(&b[p + 1..p + 1 + len])
+        (LpEntry::Str(&b[p + 1..p + 1 + len]), 1 + len)
     } else if c < 0xE0 {
         let u = (((c & 0x1F) as i64) << 8) | b[p + 1] as i64;
         // Sign-extend from 13 bits.
-        LpEntry::Int((u << 51) >> 51)
+        (LpEntry::Int((u << 51) >> 51), 2)
     } else if c < 0xF0 {
         let len = (((c & 0x0F) as usize) << 8) | b[p + 1] as usize;
-        LpEntry::Str(&b[p + 2..p + 2 + len])
+        (LpEntry::Str(&b[p + 2..p + 2 + len]), 2 + len)
     } else {
         match c {
             0xF0 => {
                 let len = u32::from_le_bytes([b[p + 1], b[p + 2], b[p + 3], b[p + 4]]) as usize;
-                LpEntry::Str(&b[p + 5..p + 5 + len])
+                (LpEntry::Str(&b[p + 5..p + 5 + len]), 5 + len)
             }
-            0xF1 => LpEntry::Int(i16::from_le_bytes([b[p + 1], b[p + 2]]) as i64),
+            0xF1 => (
+                LpEntry::Int(i16::from_le_bytes([b[p + 1], b[p + 2]]) as i64),
+                3,
+            ),
             0xF2 => {
                 // Sign-extend from 24 bits: put the bytes at the top of an i32.
                 let v = i32::from_le_bytes([0, b[p + 1], b[p + 2], b[p + 3]]) >> 8;
-                LpEntry::Int(v as i64)
+                (LpEntry::Int(v as i64), 4)
             }
             0xF3 => {
-                LpEntry::Int(i32::from_le_bytes([b[p + 1], b[p + 2], b[p + 3], b[p + 4]]) as i64)
+                let v = i32::from_le_bytes([b[p + 1], b[p + 2], b[p + 3], b[p + 4]]);
+                (LpEntry::Int(v as i64), 5)
             }
             _ => {
                 let mut x = [0u8; 8];
                 x.copy_from_slice(&b[p + 1..p + 9]);
-                LpEntry::Int(i64::from_le_bytes(x))
+                (LpEntry::Int(i64::from_le_bytes(x)), 9)
             }
         }
-    }
+    };
+    (e, l + backlen_size(l))
 }
 
 /// A listpack. See the module documentation for the format and invariants.
@@ -715,7 +727,8 @@ impl Listpack {
         let mut to_skip = 0;
         while b[p] != EOF {
             if to_skip == 0 {
-                let hit = match decode(b, p) {
+                let (e, size) = decode_sized(b, p);
+                let hit = match e {
                     LpEntry::Str(s) => s == v,
                     LpEntry::Int(i) => vint == Some(i),
                 };
@@ -723,10 +736,11 @@ impl Listpack {
                     return Some(p);
                 }
                 to_skip = skip;
+                p += size;
             } else {
                 to_skip -= 1;
+                p += entry_size(b, p);
             }
-            p += entry_size(b, p);
         }
         None
     }
@@ -751,9 +765,9 @@ impl<'a> Iterator for Iter<'a> {
         if self.remaining == 0 {
             return None;
         }
-        let e = decode(self.buf, self.front);
+        let (e, size) = decode_sized(self.buf, self.front);
         self.remaining -= 1;
-        self.front += entry_size(self.buf, self.front);
+        self.front += size;
         Some(e)
     }
 
