@@ -191,6 +191,11 @@ impl Server {
             self.pending_writes.push(slot);
             self.pending_reads.push(slot);
         }
+        // Subscribers that received messages.
+        let mut flush = std::mem::take(&mut self.state.pubsub.flush);
+        flush.sort_unstable();
+        flush.dedup();
+        self.pending_writes.extend(flush);
     }
 
     fn on_signal(&mut self) {
@@ -467,6 +472,7 @@ impl Server {
     }
 
     fn flush_all(&mut self) {
+        self.collect_unblocked();
         let slots = std::mem::take(&mut self.pending_writes);
         for slot in slots {
             let Some(mut client) = self.state.clients.take(slot) else {
@@ -509,6 +515,7 @@ impl Server {
         let _ = self.poll.registry().deregister(&mut client.stream);
         blocking::unregister(&mut self.state, &mut client);
         crate::commands::transactions::unwatch_all(&mut self.state, &mut client);
+        crate::commands::pubsub::unsubscribe_all(&mut self.state, &mut client);
         // The slot is empty while the client is taken; put it back so remove() frees it.
         self.state.clients.put_back(slot, client);
         self.state.clients.remove(slot);
