@@ -10,6 +10,7 @@ pub mod blocking;
 pub mod client;
 pub mod cron;
 pub mod event_loop;
+pub mod input;
 pub mod log;
 pub mod pubsub;
 
