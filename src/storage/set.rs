@@ -1,12 +1,362 @@
-//! The set type. Placeholder until the sets family lands; see issue 3.
+//! The set type: an unordered collection of distinct byte strings (Redis's `t_set.c`
+//! storage side). Knows nothing of commands or clients.
+//!
+//! # Encodings
+//! As Redis 7.0, visible through OBJECT ENCODING:
+//! - `intset` while every member is an integer in `string2ll`'s canonical form and there
+//!   are at most `set-max-intset-entries` of them: a sorted array of integers in Redis's
+//!   exact byte format ([`IntSet`]).
+//! - `hashtable` otherwise. Internally this has two forms, both reported as `hashtable`:
+//!   [`Packed`] (at most [`packed::MAX_ENTRIES`] members of at most [`packed::MAX_LEN`]
+//!   bytes, in one allocation) and a [`Dict`] of [`Member`]s (incremental rehashing,
+//!   Redis's reverse-binary SCAN, fair random entries). Redis 7.0 would use a dict for a
+//!   5-member set of strings, ~500 bytes; the packed form makes that ~50.
+//!
+//! # Invariants
+//! - A set converts `intset` → `hashtable` once (a non-integer member, or one member past
+//!   the limit) and never back; the packed form likewise only grows into a dict. (SPOP's
+//!   "rebuild" strategy and the STORE commands build a new set, which starts as an intset
+//!   again: that is Redis's behaviour too.)
+//! - The packed form holds no more than its limits; the dict is never empty-but-present
+//!   in a stored value (the caller deletes an empty set's key).
+//!
+//! # SCAN
+//! An intset and a packed set answer a scan in one call with cursor 0 (Redis does that for
+//! an intset; a packed set is as small). The dict's scan keeps Redis's guarantee: a member
+//! present for the whole scan is returned at least once.
+
+mod intset_tmp;
+mod member;
+mod packed;
+
+pub use member::Member;
+pub use packed::Packed;
+
+use crate::storage::dict::Dict;
+use intset_tmp::{self as intset, IntSet};
+use crate::util::numbers::{fmt_i64, parse_i64};
+
+/// One member as the set holds it: an integer of an intset, or bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Elem<'a> {
+    Int(i64),
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Elem<'a> {
+    /// The member's bytes, formatting an integer into `scratch`.
+    pub fn bytes<'s>(&'s self, scratch: &'s mut Vec<u8>) -> &'s [u8]
+    where
+        'a: 's,
+    {
+        match *self {
+            Elem::Int(n) => {
+                scratch.clear();
+                fmt_i64(n, scratch);
+                scratch
+            }
+            Elem::Bytes(b) => b,
+        }
+    }
+
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut v = Vec::new();
+        self.bytes(&mut v).to_vec()
+    }
+}
+
+type Table = Dict<Member, ()>;
+
+#[derive(Debug)]
+enum Repr {
+    Ints(IntSet),
+    Packed(Packed),
+    /// Boxed: a dict is ~80 bytes and only large sets have one, so the common small
+    /// forms keep `Set` at 32 bytes.
+    Table(Box<Table>),
+}
 
 /// A set value.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Set {}
+#[derive(Debug)]
+pub struct Set {
+    repr: Repr,
+}
+
+impl Default for Set {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl Set {
+    /// An empty intset (Redis's `createIntsetObject`): the start of every computed set.
+    pub fn new() -> Set {
+        Set {
+            repr: Repr::Ints(IntSet::new()),
+        }
+    }
+
+    /// An empty set of the encoding Redis picks for a new key whose first member is `m`
+    /// (`setTypeCreate`): intset when `m` is an integer, hashtable otherwise.
+    pub fn for_member(m: &[u8]) -> Set {
+        if parse_i64(m).is_some() {
+            Set::new()
+        } else {
+            Set {
+                repr: Repr::Packed(Packed::new()),
+            }
+        }
+    }
+
     /// Redis's name of the current encoding (OBJECT ENCODING).
     pub fn encoding_name(&self) -> &'static str {
-        "intset"
+        match self.repr {
+            Repr::Ints(_) => "intset",
+            Repr::Packed(_) | Repr::Table(_) => "hashtable",
+        }
+    }
+
+    pub fn is_intset(&self) -> bool {
+        matches!(self.repr, Repr::Ints(_))
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.repr {
+            Repr::Ints(s) => s.len(),
+            Repr::Packed(p) => p.len(),
+            Repr::Table(d) => d.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn contains(&self, m: &[u8]) -> bool {
+        match &self.repr {
+            Repr::Ints(s) => parse_i64(m).is_some_and(|v| s.contains(v)),
+            Repr::Packed(p) => p.contains(m),
+            Repr::Table(d) => d.contains_key(m),
+        }
+    }
+
+    /// Membership of a member taken from another set, without formatting an integer when
+    /// both sides are intsets.
+    pub fn contains_elem(&self, e: Elem<'_>, scratch: &mut Vec<u8>) -> bool {
+        match (&self.repr, e) {
+            (Repr::Ints(s), Elem::Int(v)) => s.contains(v),
+            // A string member of a hashtable set may still be an integer ("12").
+            _ => self.contains(e.bytes(scratch)),
+        }
+    }
+
+    /// Adds `m`; true when it was not there. Converts to `hashtable` on the first
+    /// non-integer member or when the intset would exceed `max_intset` members
+    /// (`setTypeAdd`).
+    pub fn insert(&mut self, m: &[u8], max_intset: usize) -> bool {
+        match &mut self.repr {
+            Repr::Ints(s) => match parse_i64(m) {
+                Some(v) => {
+                    if !s.insert(v) {
+                        return false;
+                    }
+                    if s.len() > max_intset {
+                        self.convert_ints(0, 0);
+                    }
+                    true
+                }
+                None => {
+                    self.convert_ints(1, m.len());
+                    self.insert_string(m)
+                }
+            },
+            _ => self.insert_string(m),
+        }
+    }
+
+    /// Insert into a `hashtable` set (packed or dict).
+    fn insert_string(&mut self, m: &[u8]) -> bool {
+        match &mut self.repr {
+            Repr::Packed(p) => {
+                if p.contains(m) {
+                    return false;
+                }
+                if p.can_add(m) {
+                    return p.insert(m);
+                }
+                let mut d = Table::with_capacity(p.len() + 1);
+                for x in p.iter() {
+                    d.insert(Member::new(x), ());
+                }
+                d.insert(Member::new(m), ());
+                self.repr = Repr::Table(Box::new(d));
+                true
+            }
+            Repr::Table(d) => {
+                // A long member would be copied to the heap just to find it present.
+                if m.len() > member::INLINE_MAX && d.contains_key(m) {
+                    return false;
+                }
+                d.insert(Member::new(m), ()).is_none()
+            }
+            Repr::Ints(_) => unreachable!("insert_string is called on hashtable sets only"),
+        }
+    }
+
+    /// Turns an intset into a hashtable set with room for `extra` more members, the longest
+    /// `extra_len` bytes: packed when that fits, else a dict presized as Redis does.
+    fn convert_ints(&mut self, extra: usize, extra_len: usize) {
+        let Repr::Ints(s) = &self.repr else {
+            return;
+        };
+        let total = s.len() + extra;
+        let mut scratch = Vec::with_capacity(20);
+        if total <= packed::MAX_ENTRIES && extra_len <= packed::MAX_LEN {
+            let mut p = Packed::new();
+            for v in s.iter() {
+                scratch.clear();
+                fmt_i64(v, &mut scratch);
+                p.insert(&scratch);
+            }
+            self.repr = Repr::Packed(p);
+        } else {
+            let mut d = Table::with_capacity(total);
+            for v in s.iter() {
+                scratch.clear();
+                fmt_i64(v, &mut scratch);
+                d.insert(Member::new(&scratch), ());
+            }
+            self.repr = Repr::Table(Box::new(d));
+        }
+    }
+
+    /// Removes `m`; true when it was there. A dict shrinks when under 10% full, as Redis's
+    /// `setTypeRemove` does.
+    pub fn remove(&mut self, m: &[u8]) -> bool {
+        match &mut self.repr {
+            Repr::Ints(s) => parse_i64(m).is_some_and(|v| s.remove(v)),
+            Repr::Packed(p) => p.remove(m),
+            Repr::Table(d) => {
+                let found = d.remove(m).is_some();
+                if found {
+                    d.shrink_if_needed();
+                }
+                found
+            }
+        }
+    }
+
+    /// A member chosen at random, close to uniformly (`setTypeRandomElement`). `None` when
+    /// empty.
+    pub fn random(&self, rand: &mut impl FnMut() -> u64) -> Option<Elem<'_>> {
+        match &self.repr {
+            Repr::Ints(s) => s.random(rand).map(Elem::Int),
+            Repr::Packed(p) => {
+                let n = p.len();
+                if n == 0 {
+                    return None;
+                }
+                p.get((rand() % n as u64) as usize).map(Elem::Bytes)
+            }
+            Repr::Table(d) => d.random_entry(rand).map(|(k, _)| Elem::Bytes(k.as_bytes())),
+        }
+    }
+
+    /// Removes a random member and returns its bytes.
+    pub fn pop_random(&mut self, rand: &mut impl FnMut() -> u64) -> Option<Vec<u8>> {
+        let m = self.random(rand)?.to_vec();
+        self.remove(&m);
+        Some(m)
+    }
+
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            inner: match &self.repr {
+                Repr::Ints(s) => IterInner::Ints(s.iter()),
+                Repr::Packed(p) => IterInner::Packed(p.iter()),
+                Repr::Table(d) => IterInner::Table(d.iter()),
+            },
+        }
+    }
+
+    /// One SSCAN step: calls `f` for the members of the visited part and returns the next
+    /// cursor (0 when done). Intsets and packed sets are visited whole in one call.
+    pub fn scan(&self, cursor: u64, mut f: impl FnMut(Elem<'_>)) -> u64 {
+        match &self.repr {
+            Repr::Table(d) => d.scan(cursor, |k, _| f(Elem::Bytes(k.as_bytes()))),
+            _ => {
+                self.iter().for_each(f);
+                0
+            }
+        }
+    }
+
+    /// Approximate heap bytes held by the set's own structures (not counting allocator
+    /// rounding).
+    pub fn heap_bytes(&self) -> usize {
+        match &self.repr {
+            Repr::Ints(s) => s.capacity(),
+            Repr::Packed(p) => p.bytes_len(),
+            Repr::Table(d) => {
+                let long: usize = d
+                    .iter()
+                    .map(|(k, _)| k.len())
+                    .filter(|&l| l > member::INLINE_MAX)
+                    .sum();
+                std::mem::size_of::<Table>() + d.table_bytes() + long
+            }
+        }
+    }
+}
+
+impl Clone for Set {
+    /// Keeps the encoding, as Redis's `setTypeDup`.
+    fn clone(&self) -> Self {
+        let repr = match &self.repr {
+            Repr::Ints(s) => Repr::Ints(s.clone()),
+            Repr::Packed(p) => Repr::Packed(p.clone()),
+            Repr::Table(d) => {
+                let mut c = Table::with_capacity(d.len());
+                for (k, _) in d.iter() {
+                    c.insert(k.clone(), ());
+                }
+                Repr::Table(Box::new(c))
+            }
+        };
+        Set { repr }
+    }
+}
+
+impl PartialEq for Set {
+    /// Same encoding and same members.
+    fn eq(&self, other: &Self) -> bool {
+        let mut scratch = Vec::new();
+        self.encoding_name() == other.encoding_name()
+            && self.len() == other.len()
+            && self.iter().all(|e| other.contains_elem(e, &mut scratch))
+    }
+}
+
+/// Members of a set: ascending for an intset, insertion order for a packed set, bucket
+/// order for a dict.
+pub struct Iter<'a> {
+    inner: IterInner<'a>,
+}
+
+enum IterInner<'a> {
+    Ints(intset::Iter<'a>),
+    Packed(packed::Iter<'a>),
+    Table(crate::storage::dict::Iter<'a, Member, ()>),
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = Elem<'a>;
+
+    fn next(&mut self) -> Option<Elem<'a>> {
+        match &mut self.inner {
+            IterInner::Ints(i) => i.next().map(Elem::Int),
+            IterInner::Packed(i) => i.next().map(Elem::Bytes),
+            IterInner::Table(i) => i.next().map(|(k, _)| Elem::Bytes(k.as_bytes())),
+        }
     }
 }
