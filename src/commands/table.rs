@@ -63,6 +63,7 @@ pub enum Group {
     Hash,
     Set,
     SortedSet,
+    Bitmap,
 }
 
 impl Group {
@@ -76,6 +77,7 @@ impl Group {
             Group::Hash => "@hash",
             Group::Set => "@set",
             Group::SortedSet => "@sortedset",
+            Group::Bitmap => "@bitmap",
         }
     }
 }
@@ -108,7 +110,11 @@ impl Command {
     pub fn arity_ok(&self, argc: usize) -> bool {
         let argc = argc as i64;
         let arity = self.arity as i64;
-        if arity >= 0 { argc == arity } else { argc >= -arity }
+        if arity >= 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
     }
 
     /// Positions of the keys in `argc` arguments, from first/last/step.
@@ -172,7 +178,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 8] {
+pub fn families() -> [&'static [Command]; 9] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -182,6 +188,7 @@ pub fn families() -> [&'static [Command]; 8] {
         super::hashes::COMMANDS,
         super::sets::COMMANDS,
         super::zsets::COMMANDS,
+        super::bitmaps::COMMANDS,
     ]
 }
 
@@ -210,9 +217,7 @@ impl Table {
         let lower = &mut buf[..name.len()];
         lower.copy_from_slice(name);
         lower.make_ascii_lowercase();
-        self.by_name
-            .get(&*lower)
-            .map(|&i| (i, self.commands[i]))
+        self.by_name.get(&*lower).map(|&i| (i, self.commands[i]))
     }
 }
 
@@ -242,7 +247,11 @@ mod tests {
             assert_eq!(c.name, c.name.to_ascii_lowercase());
             assert!(seen.insert(c.name), "duplicate {}", c.name);
             // A container without its own handler must have subcommands (COMMAND has both).
-            assert!(c.handler.is_some() || !c.subcommands.is_empty(), "{}", c.name);
+            assert!(
+                c.handler.is_some() || !c.subcommands.is_empty(),
+                "{}",
+                c.name
+            );
             for s in c.subcommands {
                 assert!(s.name.starts_with(&format!("{}|", c.name)), "{}", s.name);
                 assert!(s.handler.is_some(), "{}", s.name);

@@ -215,6 +215,19 @@ impl RespClient {
         );
     }
 
+    /// Assert `TTL key` is `secs`, or one less: a relative TTL set just before may have lost
+    /// its rounding by the time it is read on a loaded machine.
+    #[track_caller]
+    pub fn expect_ttl(&mut self, key: &str, secs: i64) {
+        let ttl = self.int(&["TTL", key]);
+        assert!(
+            ttl == secs || ttl == secs - 1,
+            "[{}] TTL {key}: expected {secs} (or {}), got {ttl}",
+            self.name,
+            secs - 1
+        );
+    }
+
     /// Send `args`, expect an integer reply, return it.
     #[track_caller]
     pub fn int(&mut self, args: &[&str]) -> i64 {
