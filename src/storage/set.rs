@@ -33,11 +33,11 @@ pub use member::Member;
 pub use packed::Packed;
 
 use crate::storage::dict::Dict;
-use intset_tmp::{self as intset, IntSet};
 use crate::util::numbers::{fmt_i64, parse_i64};
+use intset_tmp::{self as intset, IntSet};
 
 /// One member as the set holds it: an integer of an intset, or bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Elem<'a> {
     Int(i64),
     Bytes(&'a [u8]),

@@ -65,7 +65,10 @@ impl Member {
         let mut l = [0u8; 8];
         l.copy_from_slice(&self.raw[8..]);
         let addr = u64::from_ne_bytes(a) as usize;
-        (ptr::with_exposed_provenance_mut(addr), u64::from_le_bytes(l) as usize)
+        (
+            ptr::with_exposed_provenance_mut(addr),
+            u64::from_le_bytes(l) as usize,
+        )
     }
 
     pub fn as_bytes(&self) -> &[u8] {

@@ -184,9 +184,14 @@ mod tests {
                 }
                 assert_eq!(p.len(), model.len());
                 assert_eq!(p.contains(&m), model.contains(&m));
-                assert_eq!(p.bytes_len(), if model.is_empty() { 0 } else {
-                    1 + model.iter().map(|m| m.len() + 1).sum::<usize>()
-                });
+                assert_eq!(
+                    p.bytes_len(),
+                    if model.is_empty() {
+                        0
+                    } else {
+                        1 + model.iter().map(|m| m.len() + 1).sum::<usize>()
+                    }
+                );
                 let got: BTreeSet<Vec<u8>> = p.iter().map(|m| m.to_vec()).collect();
                 assert_eq!(got, model);
             }
