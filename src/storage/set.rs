@@ -360,3 +360,216 @@ impl<'a> Iterator for Iter<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    fn members(s: &Set) -> BTreeSet<Vec<u8>> {
+        let v: Vec<Vec<u8>> = s.iter().map(|e| e.to_vec()).collect();
+        let set: BTreeSet<Vec<u8>> = v.iter().cloned().collect();
+        assert_eq!(v.len(), set.len(), "iteration repeated a member");
+        set
+    }
+
+    fn scan_all(s: &Set) -> BTreeSet<Vec<u8>> {
+        let mut out = BTreeSet::new();
+        let mut cursor = 0;
+        loop {
+            cursor = s.scan(cursor, |e| {
+                out.insert(e.to_vec());
+            });
+            if cursor == 0 {
+                return out;
+            }
+        }
+    }
+
+    #[test]
+    fn encodings_follow_redis() {
+        let mut s = Set::for_member(b"1");
+        assert_eq!(s.encoding_name(), "intset");
+        assert!(s.insert(b"1", 3) && s.insert(b"-5", 3) && !s.insert(b"1", 3));
+        assert!(s.insert(b"9223372036854775807", 3));
+        assert_eq!(s.encoding_name(), "intset");
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            vec![Elem::Int(-5), Elem::Int(1), Elem::Int(i64::MAX)]
+        );
+        // One past the limit converts, for good.
+        assert!(s.insert(b"7", 3));
+        assert_eq!(s.encoding_name(), "hashtable");
+        assert!(s.remove(b"7") && s.remove(b"1"));
+        assert_eq!(s.encoding_name(), "hashtable");
+        assert!(s.contains(b"-5") && !s.contains(b"1"));
+
+        // Non-canonical integers are strings.
+        for m in [&b"01"[..], b"+1", b"-0", b" 1", b"1 ", b"9223372036854775808", b""] {
+            let mut s = Set::new();
+            assert!(s.insert(m, 512));
+            assert_eq!(s.encoding_name(), "hashtable", "{m:?}");
+            assert!(s.contains(m));
+        }
+        assert_eq!(Set::for_member(b"a").encoding_name(), "hashtable");
+        assert_eq!(Set::for_member(b"-12").encoding_name(), "intset");
+    }
+
+    #[test]
+    fn packed_grows_into_a_dict() {
+        let mut s = Set::for_member(b"a");
+        let long = vec![b'x'; packed::MAX_LEN + 1];
+        assert!(s.insert(b"a", 512));
+        assert!(matches!(s.repr, Repr::Packed(_)));
+        assert!(s.insert(&long, 512));
+        assert!(matches!(s.repr, Repr::Table(_)));
+        assert!(s.contains(&long) && s.contains(b"a"));
+
+        let mut s = Set::for_member(b"a");
+        for i in 0..packed::MAX_ENTRIES {
+            assert!(s.insert(format!("m{i}").as_bytes(), 512));
+        }
+        assert!(matches!(s.repr, Repr::Packed(_)));
+        assert!(s.insert(b"one more", 512));
+        assert!(matches!(s.repr, Repr::Table(_)));
+        assert_eq!(s.len(), packed::MAX_ENTRIES + 1);
+
+        // A large intset turning into strings goes straight to a dict.
+        let mut s = Set::new();
+        for i in 0..100 {
+            s.insert(i.to_string().as_bytes(), 512);
+        }
+        s.insert(b"x", 512);
+        assert!(matches!(s.repr, Repr::Table(_)));
+        assert_eq!(s.len(), 101);
+    }
+
+    /// Random operations against a BTreeSet model, over every encoding and conversion.
+    #[test]
+    fn model() {
+        let mut rng = Rng(0x2545f4914f6cdd1d);
+        for round in 0..60 {
+            let max_intset = [0, 1, 4, 16, 512][round % 5];
+            let strings = round % 3 != 0;
+            let mut s = Set::new();
+            let mut model: BTreeSet<Vec<u8>> = BTreeSet::new();
+            let mut converted = false;
+            for step in 0..600 {
+                let m: Vec<u8> = match rng.next() % 10 {
+                    0 if strings => format!("s{}", rng.next() % 40).into_bytes(),
+                    1 if strings => vec![b'L'; 10 + (rng.next() % 80) as usize],
+                    2 => (rng.next() as i64).to_string().into_bytes(),
+                    _ => ((rng.next() % 120) as i64 - 60).to_string().into_bytes(),
+                };
+                match rng.next() % 5 {
+                    0 | 1 | 2 => {
+                        let added = s.insert(&m, max_intset);
+                        assert_eq!(added, model.insert(m.clone()));
+                        if crate::util::numbers::parse_i64(&m).is_none()
+                            || model.len() > max_intset
+                        {
+                            converted = true;
+                        }
+                    }
+                    3 => assert_eq!(s.remove(&m), model.remove(&m)),
+                    _ => {
+                        if let Some(p) = s.pop_random(&mut || rng.next()) {
+                            assert!(model.remove(&p));
+                        } else {
+                            assert!(model.is_empty());
+                        }
+                    }
+                }
+                assert_eq!(s.len(), model.len());
+                assert_eq!(s.contains(&m), model.contains(&m));
+                assert_eq!(s.encoding_name(), if converted { "hashtable" } else { "intset" });
+                if step % 50 == 0 {
+                    assert_eq!(members(&s), model);
+                    assert_eq!(scan_all(&s), model);
+                    assert_eq!(s.clone(), s);
+                    assert_eq!(members(&s.clone()), model);
+                    if let Some(e) = s.random(&mut || rng.next()) {
+                        assert!(model.contains(&e.to_vec()));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn intset_iterates_ascending() {
+        let mut s = Set::new();
+        for v in [5i64, -3, 100000, 7, i64::MIN] {
+            s.insert(v.to_string().as_bytes(), 512);
+        }
+        let got: Vec<Elem> = s.iter().collect();
+        assert_eq!(
+            got,
+            vec![Elem::Int(i64::MIN), Elem::Int(-3), Elem::Int(5), Elem::Int(7), Elem::Int(100000)]
+        );
+    }
+
+    #[test]
+    fn random_is_roughly_uniform_in_every_form() {
+        let mut rng = Rng(7);
+        for (n, strings) in [(10, false), (10, true), (200, true)] {
+            let mut s = Set::new();
+            for i in 0..n {
+                let m = if strings { format!("m{i}") } else { i.to_string() };
+                s.insert(m.as_bytes(), 512);
+            }
+            let mut hits = std::collections::HashMap::new();
+            for _ in 0..n * 200 {
+                let e = s.random(&mut || rng.next()).unwrap().to_vec();
+                *hits.entry(e).or_insert(0usize) += 1;
+            }
+            assert_eq!(hits.len(), n, "every member comes up");
+            assert!(hits.values().all(|&c| c > 200 / 4), "{hits:?}");
+        }
+    }
+
+    /// SSCAN's guarantee on the dict form: members present for the whole scan are
+    /// returned even when the table grows or shrinks between calls.
+    #[test]
+    fn scan_survives_resizes() {
+        let mut s = Set::for_member(b"k");
+        for i in 0..1000 {
+            s.insert(format!("k{i}").as_bytes(), 512);
+        }
+        let stable: BTreeSet<Vec<u8>> = (0..500).map(|i| format!("k{i}").into_bytes()).collect();
+        let mut seen = BTreeSet::new();
+        let mut cursor = 0;
+        let mut step = 0;
+        loop {
+            cursor = s.scan(cursor, |e| {
+                seen.insert(e.to_vec());
+            });
+            step += 1;
+            // Shrink by removing the unstable half, then grow again.
+            if step == 20 {
+                for i in 500..1000 {
+                    s.remove(format!("k{i}").as_bytes());
+                }
+            }
+            if step == 40 {
+                for i in 2000..6000 {
+                    s.insert(format!("k{i}").as_bytes(), 512);
+                }
+            }
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert!(stable.is_subset(&seen));
+    }
+}
