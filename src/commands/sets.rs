@@ -20,7 +20,7 @@ use crate::config::OBUF_NORMAL;
 use crate::protocol::Reply;
 use crate::storage::Db;
 use crate::storage::db::lru_clock;
-use crate::storage::set::{Elem, Set};
+use crate::storage::set::{Elem, RANDOM_REHASH_STEPS, Set};
 use crate::storage::value::Value;
 use crate::util::glob::glob_match;
 
@@ -367,7 +367,12 @@ fn srandmember(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let db = &mut dbs[ctx.client.db];
     let reply = &mut ctx.client.reply;
     let mut rand = || rng.next_u64();
-    match lookup_set(db, a[1], now, Access::Read)?.and_then(|s| s.random(&mut rand)) {
+    let Some(s) = lookup_set(db, a[1], now, Access::Read)? else {
+        reply.null();
+        return Ok(());
+    };
+    s.advance_rehash(RANDOM_REHASH_STEPS);
+    match s.random(&mut rand) {
         Some(e) => reply_elem(reply, e),
         None => reply.null(),
     }
@@ -398,6 +403,13 @@ fn srandmember_count(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         return Ok(());
     }
     let size = s.len() as u64;
+    let draws = if distinct { count.min(size) } else { count };
+    s.advance_rehash(
+        usize::try_from(draws)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(RANDOM_REHASH_STEPS),
+    );
+    let s = &*s;
     // CASE 1: repetitions allowed, each pick independent.
     if !distinct || count == 1 {
         let start = reply.buf.len();
