@@ -3,41 +3,7 @@
 
 mod common;
 
-use common::{RedisServer, RespClient, TestServer, show, split_line, start_redis, start_server};
-
-struct Pair {
-    ferro: RespClient,
-    redis: RespClient,
-    _servers: (TestServer, RedisServer),
-}
-
-impl Pair {
-    fn new() -> Option<Pair> {
-        let redis = start_redis()?;
-        let ferro = start_server();
-        Some(Pair {
-            ferro: ferro.client(),
-            redis: redis.client(),
-            _servers: (ferro, redis),
-        })
-    }
-
-    /// Compare one command's replies; returns whether Redis answered with an error.
-    fn check(&mut self, args: &[Vec<u8>], context: &str) -> bool {
-        let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
-        let f = self.ferro.cmd_b(&refs);
-        let r = self.redis.cmd_b(&refs);
-        assert_eq!(
-            show(&f),
-            show(&r),
-            "{context}: {:?}",
-            args.iter()
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect::<Vec<_>>()
-        );
-        r.starts_with(b"-")
-    }
-}
+use common::DiffPair;
 
 const CURATED: &str = r#"
 SETBIT b 7 1
@@ -148,12 +114,10 @@ BITFIELD n2 GET u8 0
 
 #[test]
 fn curated_bitmap_commands_match_redis() {
-    let Some(mut pair) = Pair::new() else {
+    let Some(mut pair) = DiffPair::new() else {
         return;
     };
-    for (i, line) in CURATED.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        pair.check(&split_line(line), &format!("line {i}"));
-    }
+    pair.check_script(CURATED);
 }
 
 /// xorshift64*, fixed seeds: the same workload every run.
@@ -272,7 +236,7 @@ fn random_op(rng: &mut Rng) -> Vec<Vec<u8>> {
 
 #[test]
 fn random_bitmap_workloads_match_redis() {
-    let Some(mut pair) = Pair::new() else {
+    let Some(mut pair) = DiffPair::new() else {
         return;
     };
     for seed in 1..=4u64 {

@@ -7,6 +7,7 @@ pub mod bitmaps;
 pub mod connection;
 pub mod error;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod server;

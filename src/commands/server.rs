@@ -225,7 +225,7 @@ fn debug(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let allowed = ctx.srv.config.enable_debug_command.allows(local);
     if !allowed {
         return Err(CmdError::msg(
-            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"no\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
         ));
     }
     if is(a[1], "sleep") && a.len() == 3 {

@@ -64,6 +64,7 @@ pub enum Group {
     Set,
     SortedSet,
     Bitmap,
+    HyperLogLog,
 }
 
 impl Group {
@@ -78,6 +79,7 @@ impl Group {
             Group::Set => "@set",
             Group::SortedSet => "@sortedset",
             Group::Bitmap => "@bitmap",
+            Group::HyperLogLog => "@hyperloglog",
         }
     }
 }
@@ -178,7 +180,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 9] {
+pub fn families() -> [&'static [Command]; 10] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -189,6 +191,7 @@ pub fn families() -> [&'static [Command]; 9] {
         super::sets::COMMANDS,
         super::zsets::COMMANDS,
         super::bitmaps::COMMANDS,
+        super::hyperloglog::COMMANDS,
     ]
 }
 
