@@ -25,7 +25,6 @@
 //! an intset; a packed set is as small). The dict's scan keeps Redis's guarantee: a member
 //! present for the whole scan is returned at least once.
 
-mod intset_tmp;
 mod member;
 mod packed;
 
@@ -34,7 +33,7 @@ pub use packed::Packed;
 
 use crate::storage::dict::Dict;
 use crate::util::numbers::{fmt_i64, parse_i64};
-use intset_tmp::{self as intset, IntSet};
+use crate::storage::encodings::intset::{self, IntSet};
 
 /// One member as the set holds it: an integer of an intset, or bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -609,5 +608,14 @@ mod tests {
             }
         }
         assert!(stable.is_subset(&seen));
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn set_is_small() {
+        // The value box holds this struct: keep it within one 32-byte allocation class.
+        assert!(std::mem::size_of::<super::Set>() <= 32, "{}", std::mem::size_of::<super::Set>());
     }
 }
