@@ -96,10 +96,15 @@ fn lookup_set<'a>(
 ) -> Result<Option<&'a mut Set>, CmdError> {
     let entry = match access {
         Access::Read => db.lookup(key, now),
-        Access::Write => db.peek(key, now).map(|e| {
-            e.lru = lru_clock(now);
-            e
-        }),
+        Access::Write => {
+            let e = db.peek(key, now);
+            if let Some(e) = e {
+                e.lru = lru_clock(now);
+                Some(e)
+            } else {
+                None
+            }
+        }
     };
     match entry {
         None => Ok(None),
@@ -515,11 +520,8 @@ fn sintercard(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 fn sinter_generic(ctx: &mut Ctx, keys: &[&[u8]], mode: Inter<'_>) -> CmdResult {
     let max = ctx.srv.config.set_max_intset_entries;
     let (db, reply, now) = ctx.db_and_reply();
-    let access = match mode {
-        Inter::Store(_) => Access::Write,
-        _ => Access::Read,
-    };
-    let found = lookup_sets(db, keys, now, access)?;
+    // The STORE form reads its sources as reads too (hits and misses), as Redis 7.0 does.
+    let found = lookup_sets(db, keys, now, Access::Read)?;
     // A missing key is an empty set: the intersection is empty.
     let Some(mut sets) = found.into_iter().collect::<Option<Vec<&Set>>>() else {
         match mode {
@@ -659,12 +661,7 @@ fn diff_of(sets: &[Option<&Set>], max: usize) -> Set {
 fn sunion_diff_generic(ctx: &mut Ctx, keys: &[&[u8]], dst: Option<&[u8]>, op: SetOp) -> CmdResult {
     let max = ctx.srv.config.set_max_intset_entries;
     let (db, reply, now) = ctx.db_and_reply();
-    let access = if dst.is_some() {
-        Access::Write
-    } else {
-        Access::Read
-    };
-    let sets = lookup_sets(db, keys, now, access)?;
+    let sets = lookup_sets(db, keys, now, Access::Read)?;
     let result = match op {
         SetOp::Union => union_of(&sets, max),
         SetOp::Diff => diff_of(&sets, max),

@@ -32,8 +32,8 @@ pub use member::Member;
 pub use packed::Packed;
 
 use crate::storage::dict::Dict;
-use crate::util::numbers::{fmt_i64, parse_i64};
 use crate::storage::encodings::intset::{self, IntSet};
+use crate::util::numbers::{fmt_i64, parse_i64};
 
 /// One member as the set holds it: an integer of an intset, or bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -494,7 +494,7 @@ mod tests {
                     _ => ((rng.next() % 120) as i64 - 60).to_string().into_bytes(),
                 };
                 match rng.next() % 5 {
-                    0 | 1 | 2 => {
+                    0..=2 => {
                         let added = s.insert(&m, max_intset);
                         assert_eq!(added, model.insert(m.clone()));
                         if crate::util::numbers::parse_i64(&m).is_none() || model.len() > max_intset
@@ -571,7 +571,10 @@ mod tests {
                 *hits.entry(e).or_insert(0usize) += 1;
             }
             assert_eq!(hits.len(), n, "every member comes up");
-            assert!(hits.values().all(|&c| (200 / 3..600).contains(&c)), "{hits:?}");
+            assert!(
+                hits.values().all(|&c| (200 / 3..600).contains(&c)),
+                "{hits:?}"
+            );
         }
     }
 
@@ -616,6 +619,10 @@ mod size_tests {
     #[test]
     fn set_is_small() {
         // The value box holds this struct: keep it within one 32-byte allocation class.
-        assert!(std::mem::size_of::<super::Set>() <= 32, "{}", std::mem::size_of::<super::Set>());
+        assert!(
+            std::mem::size_of::<super::Set>() <= 32,
+            "{}",
+            std::mem::size_of::<super::Set>()
+        );
     }
 }

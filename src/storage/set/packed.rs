@@ -177,7 +177,7 @@ mod tests {
             for _ in 0..300 {
                 let len = (rng.next() % 4) as usize;
                 let m: Vec<u8> = (0..len).map(|_| b'a' + (rng.next() % 3) as u8).collect();
-                if rng.next() % 3 == 0 {
+                if rng.next().is_multiple_of(3) {
                     assert_eq!(p.remove(&m), model.remove(&m));
                 } else if p.can_add(&m) {
                     assert_eq!(p.insert(&m), model.insert(m.clone()));
