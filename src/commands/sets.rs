@@ -153,7 +153,8 @@ fn reply_members(reply: &mut Reply, set: &Set) {
 
 /// Delete `dst` and store `result` there unless it is empty; reply its cardinality (the
 /// STORE forms). The destination loses any TTL, as with SET.
-fn store_result(db: &mut Db, reply: &mut Reply, dst: &[u8], result: Set, now: i64) {
+fn store_result(db: &mut Db, reply: &mut Reply, dst: &[u8], mut result: Set, now: i64) {
+    result.shrink_to_fit();
     db.delete(dst);
     let n = result.len();
     if n > 0 {
@@ -165,7 +166,11 @@ fn store_result(db: &mut Db, reply: &mut Reply, dst: &[u8], result: Set, now: i6
 fn sadd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let max = ctx.srv.config.set_max_intset_entries;
     let (db, reply, now) = ctx.db_and_reply();
-    let add_all = |s: &mut Set| a[2..].iter().filter(|m| s.insert(m, max)).count();
+    let add_all = |s: &mut Set| {
+        let n = a[2..].iter().filter(|m| s.insert(m, max)).count();
+        s.shrink_to_fit();
+        n
+    };
     let added = match lookup_set(db, a[1], now, Access::Write)? {
         Some(s) => add_all(s),
         None => {
@@ -198,6 +203,8 @@ fn srem(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     }
     if emptied {
         db.delete(a[1]);
+    } else {
+        s.shrink_to_fit();
     }
     reply.int(removed);
     Ok(())
@@ -232,12 +239,14 @@ fn smove(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         reply.int(0);
         return Ok(());
     }
+    s.shrink_to_fit();
     if s.is_empty() {
         db.delete(src);
     }
     if dst_exists {
         if let Some(d) = lookup_set(db, dst, now, Access::Write)? {
             d.insert(m, max);
+            d.shrink_to_fit();
         }
     } else {
         let mut d = Set::for_member(m);
@@ -301,6 +310,7 @@ fn spop(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         Some(m) => reply.bulk(&m),
         None => reply.null(),
     }
+    s.shrink_to_fit();
     if s.is_empty() {
         db.delete(a[1]);
     }
@@ -342,6 +352,7 @@ fn spop_count(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
                 reply.bulk(&m);
             }
         }
+        s.shrink_to_fit();
     } else {
         // Move the members that stay into a new set, reply what is left of the old one.
         let mut kept: Option<Set> = None;
@@ -355,7 +366,9 @@ fn spop_count(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         for e in s.iter() {
             reply_elem(reply, e);
         }
-        *s = kept.unwrap_or_default();
+        let mut kept = kept.unwrap_or_default();
+        kept.shrink_to_fit();
+        *s = kept;
     }
     Ok(())
 }
