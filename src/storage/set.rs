@@ -111,6 +111,21 @@ impl Set {
         }
     }
 
+    /// A set holding `ints` as its intset (RDB/RESTORE of an intset-encoded set).
+    pub fn from_intset(ints: IntSet) -> Set {
+        Set {
+            repr: Repr::Ints(ints),
+        }
+    }
+
+    /// The intset, when that is the encoding (for writing it verbatim to an RDB).
+    pub fn as_intset(&self) -> Option<&IntSet> {
+        match &self.repr {
+            Repr::Ints(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// Redis's name of the current encoding (OBJECT ENCODING).
     pub fn encoding_name(&self) -> &'static str {
         match self.repr {
@@ -455,6 +470,13 @@ mod tests {
             assert!(s.contains(m));
         }
         assert_eq!(Set::for_member(b"a").encoding_name(), "hashtable");
+        let mut is = IntSet::new();
+        is.insert(4);
+        is.insert(-2);
+        let s = Set::from_intset(is.clone());
+        assert_eq!(s.as_intset(), Some(&is));
+        assert!(s.contains(b"-2") && s.len() == 2);
+        assert_eq!(Set::for_member(b"a").as_intset(), None);
         assert_eq!(Set::for_member(b"-12").encoding_name(), "intset");
     }
 
