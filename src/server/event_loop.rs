@@ -62,6 +62,7 @@ impl Server {
             for addr in addrs {
                 match TcpListener::bind(addr) {
                     Ok(l) => {
+                        set_backlog(&l, config.tcp_backlog);
                         // With port 0 the first listener picks the port; the rest follow it.
                         if port == 0 {
                             port = l.local_addr()?.port();
@@ -190,6 +191,11 @@ impl Server {
             self.pending_writes.push(slot);
             self.pending_reads.push(slot);
         }
+        // Subscribers that received messages.
+        let mut flush = std::mem::take(&mut self.state.pubsub.flush);
+        flush.sort_unstable();
+        flush.dedup();
+        self.pending_writes.extend(flush);
     }
 
     fn on_signal(&mut self) {
@@ -466,6 +472,7 @@ impl Server {
     }
 
     fn flush_all(&mut self) {
+        self.collect_unblocked();
         let slots = std::mem::take(&mut self.pending_writes);
         for slot in slots {
             let Some(mut client) = self.state.clients.take(slot) else {
@@ -507,6 +514,8 @@ impl Server {
     fn drop_client(&mut self, slot: usize, mut client: Box<Client>) {
         let _ = self.poll.registry().deregister(&mut client.stream);
         blocking::unregister(&mut self.state, &mut client);
+        crate::commands::transactions::unwatch_all(&mut self.state, &mut client);
+        crate::commands::pubsub::unsubscribe_all(&mut self.state, &mut client);
         // The slot is empty while the client is taken; put it back so remove() frees it.
         self.state.clients.put_back(slot, client);
         self.state.clients.remove(slot);
@@ -520,6 +529,17 @@ fn read_some(client: &mut Client) -> io::Result<usize> {
     let n = *r.as_ref().unwrap_or(&0);
     client.qbuf.truncate(len + n);
     r
+}
+
+/// Listen again with `tcp-backlog` (mio listens with its own default; Linux lets a
+/// listening socket change its backlog this way).
+fn set_backlog(listener: &TcpListener, backlog: u32) {
+    use std::os::fd::AsRawFd;
+    let backlog = backlog.min(i32::MAX as u32) as libc::c_int;
+    // SAFETY: the fd belongs to a listening socket owned by `listener`.
+    unsafe {
+        libc::listen(listener.as_raw_fd(), backlog);
+    }
 }
 
 fn set_keepalive(stream: &TcpStream, interval: u64) {
