@@ -848,3 +848,85 @@ fn command_info_metadata() {
         assert_eq!(sorted(&v), strs(&["a", "b", "d"]));
     });
 }
+
+#[test]
+fn watch_sees_set_changes_only() {
+    // A command that changes a set aborts a transaction WATCHing it; one that changes
+    // nothing does not (Redis's signalModifiedKey calls in t_set.c).
+    on_both(|c| {
+        let mut other = RespClient::connect(c.port);
+        let cases: &[(&[&str], &[&str], bool)] = &[
+            (&["SADD", "k", "a", "b", "1"], &["SADD", "k", "a"], false),
+            (&["SADD", "k", "a", "b", "1"], &["SADD", "k", "z"], true),
+            (&["SADD", "k", "a", "b", "1"], &["SREM", "k", "zz"], false),
+            (&["SADD", "k", "a", "b", "1"], &["SREM", "k", "a"], true),
+            (&["SADD", "k", "a", "b", "1"], &["SPOP", "k", "0"], false),
+            (&["SADD", "k", "a", "b", "1"], &["SPOP", "k"], true),
+            (&["SADD", "k", "a", "b", "1"], &["SPOP", "k", "2"], true),
+            (&["SADD", "k", "a", "b", "1"], &["SPOP", "k", "5"], true),
+            (
+                &["SADD", "k", "a", "b", "1"],
+                &["SRANDMEMBER", "k", "-5"],
+                false,
+            ),
+            (
+                &["SADD", "k", "a", "b", "1"],
+                &["SMOVE", "k", "k", "a"],
+                false,
+            ),
+            // The member was already in the destination: only the source changed.
+            (
+                &["SADD", "k", "a", "b", "1"],
+                &["SMOVE", "o", "k", "a"],
+                false,
+            ),
+            (
+                &["SADD", "k", "a", "b", "1"],
+                &["SMOVE", "o", "k", "x"],
+                true,
+            ),
+            (
+                &["SADD", "k", "a", "b", "1"],
+                &["SMOVE", "o", "k", "nope"],
+                false,
+            ),
+            (
+                &["SADD", "k", "a", "b", "1"],
+                &["SMOVE", "k", "o", "b"],
+                true,
+            ),
+            (
+                &["SADD", "k", "a", "b", "1"],
+                &["SINTERSTORE", "k", "o", "nosuch"],
+                true,
+            ),
+            (
+                &["SADD", "k", "a", "b", "1"],
+                &["SUNIONSTORE", "x", "k"],
+                false,
+            ),
+            (&["DEL", "k"], &["SDIFFSTORE", "k", "nosuch"], false),
+        ];
+        for (setup, change, aborts) in cases {
+            c.val(&["FLUSHALL"]);
+            c.val(&["SADD", "o", "a", "x"]);
+            c.val(setup);
+            c.expect(&["WATCH", "k"], OK);
+            other.val(change);
+            c.expect(&["MULTI"], OK);
+            c.expect(&["PING"], b"+QUEUED\r\n");
+            let got = c.cmd(&["EXEC"]);
+            let want: &[u8] = if *aborts {
+                b"*-1\r\n"
+            } else {
+                b"*1\r\n+PONG\r\n"
+            };
+            assert_eq!(
+                show(&got),
+                show(want),
+                "[{}] {change:?} after {setup:?}",
+                c.name
+            );
+        }
+    });
+}

@@ -172,7 +172,13 @@ fn sadd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         n
     };
     let added = match lookup_set(db, a[1], now, Access::Write)? {
-        Some(s) => add_all(s),
+        Some(s) => {
+            let n = add_all(s);
+            if n > 0 {
+                db.touch(a[1]);
+            }
+            n
+        }
         None => {
             let mut s = Set::for_member(a[2]);
             let n = add_all(&mut s);
@@ -203,8 +209,9 @@ fn srem(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     }
     if emptied {
         db.delete(a[1]);
-    } else {
+    } else if removed > 0 {
         s.shrink_to_fit();
+        db.touch(a[1]);
     }
     reply.int(removed);
     Ok(())
@@ -243,10 +250,17 @@ fn smove(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if s.is_empty() {
         db.delete(src);
     }
+    // For WATCH the source counts as modified; the destination only if the member was new
+    // to it (Redis 7.0's signalModifiedKey calls).
+    db.touch(src);
     if dst_exists {
+        let mut added = false;
         if let Some(d) = lookup_set(db, dst, now, Access::Write)? {
-            d.insert(m, max);
+            added = d.insert(m, max);
             d.shrink_to_fit();
+        }
+        if added {
+            db.touch(dst);
         }
     } else {
         let mut d = Set::for_member(m);
@@ -314,6 +328,7 @@ fn spop(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if s.is_empty() {
         db.delete(a[1]);
     }
+    db.touch(a[1]);
     Ok(())
 }
 
@@ -370,6 +385,8 @@ fn spop_count(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         kept.shrink_to_fit();
         *s = kept;
     }
+    // A partial pop changes the set in place (for WATCH).
+    db.touch(a[1]);
     Ok(())
 }
 
