@@ -687,7 +687,7 @@ mod memory {
     }
 
     #[test]
-    #[ignore]
+    #[ignore = "memory measurement (RSS), run by hand: cargo test --release set_memory -- --ignored"]
     fn set_memory() {
         let n = 1_000_000;
         let names: Vec<String> = (0..n).map(|i| format!("member:{i}")).collect();
