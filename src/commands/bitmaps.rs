@@ -61,7 +61,12 @@ fn string_for_bits<'a>(
     // Every caller modifies the string it gets (SETBIT, BITFIELD writes).
     db.touch(key);
     if lookup_str_write(db, key, now)?.is_none() {
-        db.insert(key.into(), Value::Str(Str::Raw(vec![0; need])), None, now);
+        db.insert(
+            key.into(),
+            Value::Str(Str::Raw(Box::new(vec![0; need]))),
+            None,
+            now,
+        );
     }
     match db.peek(key, now).map(|e| &mut e.value) {
         Some(Value::Str(s)) => {
@@ -206,7 +211,7 @@ fn bitop(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if result.is_empty() {
         db.delete(a[2]);
     } else {
-        db.set(a[2], Value::Str(Str::Raw(result)), false, now);
+        db.set(a[2], Value::Str(Str::Raw(Box::new(result))), false, now);
     }
     reply.int(len as i64);
     Ok(())

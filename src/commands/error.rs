@@ -16,6 +16,8 @@ pub enum CmdError {
     StringTooLong,
     DbIndexOutOfRange,
     NoAuth,
+    /// Over `maxmemory` with nothing left to evict, for a `denyoom` command.
+    Oom,
     /// Any other error: the full text including its code (`ERR ...`).
     Msg(String),
 }
@@ -43,6 +45,7 @@ impl fmt::Display for CmdError {
             }
             Self::DbIndexOutOfRange => f.write_str("ERR DB index is out of range"),
             Self::NoAuth => f.write_str("NOAUTH Authentication required."),
+            Self::Oom => f.write_str("OOM command not allowed when used memory > 'maxmemory'."),
             Self::Msg(s) => f.write_str(s),
         }
     }

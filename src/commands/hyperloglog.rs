@@ -74,7 +74,7 @@ fn pfadd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if hll_mut(db, a[1], now)?.is_none() {
         db.insert(
             a[1].into(),
-            Value::Str(Str::Raw(hll::new_sparse())),
+            Value::Str(Str::Raw(Box::new(hll::new_sparse()))),
             None,
             now,
         );
@@ -143,7 +143,7 @@ fn pfmerge(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if hll_mut(db, a[1], now)?.is_none() {
         db.insert(
             a[1].into(),
-            Value::Str(Str::Raw(hll::new_sparse())),
+            Value::Str(Str::Raw(Box::new(hll::new_sparse()))),
             None,
             now,
         );

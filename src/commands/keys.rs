@@ -126,7 +126,7 @@ fn keys(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let found: Vec<&[u8]> = db
         .keys_iter()
         .filter(|(k, _)| all || glob_match(pattern, k, false))
-        .map(|(k, _)| &**k)
+        .map(|(k, _)| k)
         .filter(|k| !db.is_expired(k, now))
         .collect();
     reply.array(found.len());
@@ -218,7 +218,7 @@ fn scan(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
                 .type_name
                 .is_none_or(|t| t.eq_ignore_ascii_case(e.value.type_name().as_bytes()));
             if type_ok && opts.pattern.is_none_or(|p| glob_match(p, k, false)) {
-                found.push(k.clone());
+                found.push(k.into());
             }
         });
         budget = budget.saturating_sub(1);
@@ -501,16 +501,17 @@ fn object_encoding(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 fn object_freq(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let lfu = lfu_policy(ctx);
     let (db, reply, now) = ctx.db_and_reply();
-    if lookup_notouch(db, a[2], now).is_none() {
+    let access = db.access_policy();
+    let Some(e) = lookup_notouch(db, a[2], now) else {
         reply.null();
         return Ok(());
-    }
+    };
     if !lfu {
         return Err(CmdError::msg(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    reply.int(0);
+    reply.int(i64::from(access.lfu_counter(e.lru, now)));
     Ok(())
 }
 

@@ -10,6 +10,7 @@ pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
+pub mod memory;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
@@ -131,6 +132,11 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
         reject(srv, client, &CmdError::NoAuth.to_string());
         return;
     }
+    if srv.config.maxmemory > 0 && !client.in_exec && oom_rejects(srv, client, cmd) {
+        srv.cmd_stats[stat_slot].rejected += 1;
+        reject(srv, client, &CmdError::Oom.to_string());
+        return;
+    }
     if client.subscribed() && !client.reply.resp3 && !pubsub::allowed_while_subscribed(cmd) {
         let msg = format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
@@ -173,6 +179,43 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
         client.reply.error(&msg);
     }
     apply_reply_mode(client, reply_start);
+}
+
+/// Evict as `maxmemory` requires (before every command, as Redis's processCommand), and
+/// say whether the command must be refused with -OOM: when nothing more can be evicted,
+/// commands flagged `denyoom` are, and inside MULTI so is queueing anything (it grows
+/// memory without bound), but never EXEC without `denyoom` commands, DISCARD, QUIT, RESET.
+fn oom_rejects(srv: &mut ServerState, client: &Client, cmd: &Command) -> bool {
+    if crate::server::maxmemory::perform_evictions(srv) != crate::server::maxmemory::Evict::Fail {
+        return false;
+    }
+    let root = cmd.name.split('|').next().unwrap_or(cmd.name);
+    if root == "exec" {
+        return client.multi.as_ref().is_some_and(|queued| {
+            queued.iter().any(|argv| {
+                let args: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+                queued_flags(&args) & flags::DENYOOM != 0
+            })
+        });
+    }
+    if client.multi.is_some() {
+        // A command Redis refuses inside MULTI anyway gets that error instead.
+        return !matches!(root, "discard" | "quit" | "reset") && !cmd.has(flags::NO_MULTI);
+    }
+    cmd.has(flags::DENYOOM)
+}
+
+/// Flags of a queued request's command (its subcommand's when it has one).
+fn queued_flags(args: &[&[u8]]) -> u32 {
+    let Some((_, cmd)) = args.first().and_then(|n| table().lookup(n)) else {
+        return 0;
+    };
+    match args.get(1) {
+        Some(sub) if !cmd.subcommands.is_empty() => {
+            find_subcommand(cmd, sub).map_or(cmd.flags, |s| s.flags)
+        }
+        _ => cmd.flags,
+    }
 }
 
 /// Reply with an error for a command that was not run (unknown, arity, auth...). Inside

@@ -37,6 +37,7 @@ pub static COMMANDS: &[Command] = &[
         debug,
     ),
     container("config", -2, 0, SV, CONFIG),
+    container("memory", -2, 0, SV, super::memory::MEMORY),
     Command {
         name: "command",
         arity: -1,
@@ -318,6 +319,10 @@ fn apply_config_changes(srv: &mut ServerState, changed: &[&str]) -> CmdResult {
                     "ERR CONFIG SET failed (possibly related to argument 'dir') - {e}"
                 ))
             })?,
+            "maxmemory" => crate::server::maxmemory::on_maxmemory_changed(srv),
+            "maxmemory-policy" | "lfu-log-factor" | "lfu-decay-time" => {
+                crate::server::maxmemory::apply_access_policy(srv)
+            }
             // Listeners belong to the event loop; rebinding at runtime is not done yet,
             // so refuse rather than report a port we do not listen on.
             "port" | "bind" => {
@@ -590,19 +595,6 @@ fn command_help(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-/// Resident set size from /proc, 0 where unavailable.
-fn rss_bytes() -> u64 {
-    let Ok(s) = std::fs::read_to_string("/proc/self/statm") else {
-        return 0;
-    };
-    let pages: u64 = s
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    pages * 4096
-}
-
 fn info(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let text = info_text(ctx, &a[1..]);
     ctx.reply().verbatim("txt", text.as_bytes());
@@ -645,7 +637,7 @@ fn info_text(ctx: &Ctx, wanted: &[&[u8]]) -> String {
         let body = match *name {
             "server" => info_server(ctx.srv),
             "clients" => info_clients(ctx),
-            "memory" => info_memory(ctx.srv),
+            "memory" => super::memory::info_memory(ctx.srv, ctx.client),
             "persistence" => info_persistence(ctx.srv),
             "stats" => info_stats(ctx.srv),
             "replication" => info_replication(ctx.srv),
@@ -708,40 +700,6 @@ fn info_clients(ctx: &Ctx) -> String {
     )
 }
 
-fn human(bytes: u64) -> String {
-    let b = bytes as f64;
-    if b < 1024.0 {
-        format!("{bytes}B")
-    } else if b < 1024.0 * 1024.0 {
-        format!("{:.2}K", b / 1024.0)
-    } else if b < 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.2}M", b / 1024.0 / 1024.0)
-    } else {
-        format!("{:.2}G", b / 1024.0 / 1024.0 / 1024.0)
-    }
-}
-
-fn info_memory(srv: &ServerState) -> String {
-    let rss = rss_bytes();
-    // Without the counting allocator (library use in tests) fall back to RSS.
-    let used = crate::alloc::allocated().map_or(rss, |b| b as u64);
-    let peak = srv.stats.mem_peak.max(used);
-    let frag = if used > 0 {
-        rss as f64 / used as f64
-    } else {
-        1.0
-    };
-    format!(
-        "used_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{frag:.2}\r\nmem_allocator:libc\r\nlazyfree_pending_objects:0\r\n",
-        human(used),
-        human(rss),
-        human(peak),
-        srv.config.maxmemory,
-        human(srv.config.maxmemory),
-        srv.config.maxmemory_policy,
-    )
-}
-
 fn info_persistence(srv: &ServerState) -> String {
     format!(
         "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_last_write_status:ok\r\n",
@@ -755,7 +713,7 @@ fn info_stats(srv: &ServerState) -> String {
         (acc.0 + d.hits, acc.1 + d.misses, acc.2 + d.expired)
     });
     format!(
-        "total_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nexpired_stale_perc:{:.2}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\nclient_query_buffer_limit_disconnections:{}\r\nclient_output_buffer_limit_disconnections:{}\r\ntotal_error_replies:{}\r\nunexpected_error_replies:{}\r\n",
+        "total_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nexpired_stale_perc:{:.2}\r\nexpire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:{}\r\ncurrent_eviction_exceeded_time:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\nclient_query_buffer_limit_disconnections:{}\r\nclient_output_buffer_limit_disconnections:{}\r\ntotal_error_replies:{}\r\nunexpected_error_replies:{}\r\n",
         s.connections_received,
         s.commands_processed,
         s.instantaneous_ops as u64,
@@ -765,6 +723,9 @@ fn info_stats(srv: &ServerState) -> String {
         expired,
         s.expired_stale_perc * 100.0,
         s.expire_cycle_cpu_ms,
+        s.evicted_keys,
+        srv.eviction.total_exceeded_ms + srv.eviction.current_exceeded_ms(),
+        srv.eviction.current_exceeded_ms(),
         hits,
         misses,
         s.client_query_limit_disconnections,

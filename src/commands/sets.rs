@@ -19,7 +19,6 @@ use super::table::{Command, Group, cmd, flags::*};
 use crate::config::OBUF_NORMAL;
 use crate::protocol::Reply;
 use crate::storage::Db;
-use crate::storage::db::lru_clock;
 use crate::storage::set::{Elem, RANDOM_REHASH_STEPS, Set};
 use crate::storage::value::Value;
 use crate::util::glob::glob_match;
@@ -96,15 +95,7 @@ fn lookup_set<'a>(
 ) -> Result<Option<&'a mut Set>, CmdError> {
     let entry = match access {
         Access::Read => db.lookup(key, now),
-        Access::Write => {
-            let e = db.peek(key, now);
-            if let Some(e) = e {
-                e.lru = lru_clock(now);
-                Some(e)
-            } else {
-                None
-            }
-        }
+        Access::Write => db.lookup_write(key, now),
     };
     match entry {
         None => Ok(None),

@@ -6,7 +6,6 @@ use super::error::{CmdError, CmdResult};
 use super::table::{Command, Group, cmd, flags::*};
 use crate::protocol::Reply;
 use crate::storage::Db;
-use crate::storage::db::lru_clock;
 use crate::storage::value::{EMBSTR_MAX, Str, Value};
 use crate::util::numbers::{FloatIncrError, incr_by_float};
 
@@ -66,15 +65,12 @@ pub fn lookup_str_write<'a>(
     key: &[u8],
     now: i64,
 ) -> Result<Option<&'a mut Str>, CmdError> {
-    match db.peek(key, now) {
+    match db.lookup_write(key, now) {
         None => Ok(None),
-        Some(e) => {
-            e.lru = lru_clock(now);
-            match &mut e.value {
-                Value::Str(s) => Ok(Some(s)),
-                _ => Err(CmdError::WrongType),
-            }
-        }
+        Some(e) => match &mut e.value {
+            Value::Str(s) => Ok(Some(s)),
+            _ => Err(CmdError::WrongType),
+        },
     }
 }
 
@@ -476,7 +472,7 @@ fn incrbyfloat(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let value = if result.len() <= EMBSTR_MAX {
         Str::Emb(result.as_slice().into())
     } else {
-        Str::Raw(result.clone())
+        Str::Raw(Box::new(result.clone()))
     };
     db.set(a[1], Value::Str(value), true, now);
     reply.bulk(&result);
@@ -555,7 +551,7 @@ fn setrange(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             let mut v = vec![0u8; offset as usize];
             v.extend_from_slice(value);
             let len = v.len();
-            db.set(a[1], Value::Str(Str::Raw(v)), false, now);
+            db.set(a[1], Value::Str(Str::Raw(Box::new(v))), false, now);
             reply.int(len as i64);
         }
     }

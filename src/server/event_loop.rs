@@ -134,7 +134,7 @@ impl Server {
         self.state.log.notice("Ready to accept connections tcp");
         loop {
             let now = Instant::now();
-            let mut timeout = if self.pending_reads.is_empty() {
+            let mut timeout = if self.pending_reads.is_empty() && !self.state.eviction.running {
                 next_cron.saturating_duration_since(now)
             } else {
                 Duration::ZERO
@@ -174,6 +174,10 @@ impl Server {
                 self.serve(slot);
             }
             self.collect_unblocked();
+            if self.state.eviction.running {
+                // A pass that ran out of its time budget goes on between iterations.
+                super::maxmemory::perform_evictions(&mut self.state);
+            }
             if Instant::now() >= next_cron {
                 cron::tick(&mut self.state);
                 let hz = self.state.config.hz.clamp(1, 500) as u64;

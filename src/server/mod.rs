@@ -12,6 +12,7 @@ pub mod cron;
 pub mod event_loop;
 pub mod input;
 pub mod log;
+pub mod maxmemory;
 pub mod pubsub;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -44,6 +45,8 @@ pub struct Stats {
     pub instantaneous_ops: f64,
     /// Highest allocated bytes seen by the cron or INFO (used_memory_peak).
     pub mem_peak: u64,
+    /// Keys removed to stay under maxmemory (INFO `evicted_keys`).
+    pub evicted_keys: u64,
     /// Error replies by their first word (INFO errorstats).
     pub error_codes: std::collections::HashMap<String, u64>,
 }
@@ -154,6 +157,10 @@ pub struct ServerState {
     pub log: log::Logger,
     pub blocking: blocking::Blocking,
     pub pubsub: pubsub::PubSub,
+    /// maxmemory eviction state (the candidate pool, a pass in progress).
+    pub eviction: maxmemory::Eviction,
+    /// Allocated bytes right after start-up (INFO `used_memory_startup`).
+    pub mem_startup: u64,
 }
 
 impl ServerState {
@@ -166,7 +173,7 @@ impl ServerState {
             .collect();
         let dbs = (0..config.databases.max(1)).map(|_| Db::new()).collect();
         let log = log::Logger::from_config(&config);
-        ServerState {
+        let mut state = ServerState {
             dbs,
             clients: Clients::default(),
             stats: Stats::default(),
@@ -184,8 +191,12 @@ impl ServerState {
             log,
             blocking: blocking::Blocking::default(),
             pubsub: pubsub::PubSub::default(),
+            eviction: maxmemory::Eviction::default(),
+            mem_startup: crate::alloc::allocated().unwrap_or(0) as u64,
             config,
-        }
+        };
+        maxmemory::apply_access_policy(&mut state);
+        state
     }
 
     pub fn refresh_clock(&mut self) {

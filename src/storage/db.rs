@@ -9,14 +9,21 @@
 use std::collections::{HashMap, VecDeque};
 
 use super::dict::Dict;
+use super::evict::AccessPolicy;
+use super::keytable::KeyTable;
 use super::value::Value;
 
+/// An owned key, for the tables that keep their own copy (expires, watched and blocking
+/// keys). The main table stores keys inside its nodes ([`KeyTable`]).
 pub type Key = Box<[u8]>;
 
 #[derive(Debug)]
 pub struct Entry {
     pub value: Value,
-    /// Last access, in seconds of the LRU clock (OBJECT IDLETIME, LRU eviction later).
+    /// Under an LRU (or non-LFU) policy: the last access, in seconds of the LRU clock
+    /// (OBJECT IDLETIME). Under an LFU policy: Redis's layout, the minute of the last
+    /// decrement in bits 8..24 and the logarithmic access counter in bits 0..8 (OBJECT
+    /// FREQ). Update it with [`Db::lookup`] / [`Db::lookup_write`], which know the policy.
     pub lru: u32,
 }
 
@@ -26,7 +33,7 @@ pub type Waiter = (usize, u64);
 
 #[derive(Default)]
 pub struct Db {
-    keys: Dict<Key, Entry>,
+    keys: KeyTable,
     expires: Dict<Key, i64>,
     /// Clients blocked on each key, in the order they blocked (BLPOP, BZPOPMIN...).
     pub blocking_keys: HashMap<Key, VecDeque<Waiter>>,
@@ -41,6 +48,10 @@ pub struct Db {
     pub misses: u64,
     /// Running estimate of the TTL left on volatile keys, ms (INFO keyspace `avg_ttl`).
     pub avg_ttl: i64,
+    /// How an access updates [`Entry::lru`] (set from the config by the server).
+    access: AccessPolicy,
+    /// xorshift state for the LFU counter's probabilistic increment.
+    lfu_rng: u64,
 }
 
 /// The outcome of one active-expiry pass over a database.
@@ -84,13 +95,20 @@ impl Db {
         }
     }
 
-    /// The live entry under `key`, counting a keyspace hit or miss and touching its LRU.
+    /// The live entry under `key`, counting a keyspace hit or miss and recording the
+    /// access (LRU clock or LFU counter).
     pub fn lookup(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
         self.expire_if_needed(key, now);
-        match self.keys.get_mut(key) {
+        let Db {
+            keys,
+            access,
+            lfu_rng,
+            ..
+        } = self;
+        match keys.get_mut(key) {
             Some(e) => {
                 self.hits += 1;
-                e.lru = lru_clock(now);
+                e.lru = access.touched(e.lru, now, lfu_rng);
                 Some(e)
             }
             None => {
@@ -98,6 +116,36 @@ impl Db {
                 None
             }
         }
+    }
+
+    /// The live entry under `key` for a command that writes it (Redis's
+    /// `lookupKeyWrite`): the access is recorded, no hit or miss is counted.
+    pub fn lookup_write(&mut self, key: &[u8], now: i64) -> Option<&mut Entry> {
+        self.expire_if_needed(key, now);
+        let Db {
+            keys,
+            access,
+            lfu_rng,
+            ..
+        } = self;
+        let e = keys.get_mut(key)?;
+        e.lru = access.touched(e.lru, now, lfu_rng);
+        Some(e)
+    }
+
+    /// Set how accesses update [`Entry::lru`] (the server calls this when
+    /// `maxmemory-policy`, `lfu-log-factor` or `lfu-decay-time` change).
+    pub fn set_access_policy(&mut self, access: AccessPolicy) {
+        self.access = access;
+    }
+
+    pub fn access_policy(&self) -> AccessPolicy {
+        self.access
+    }
+
+    /// The `lru` field of a key created now.
+    fn new_lru(&self, now: i64) -> u32 {
+        self.access.initial(now)
     }
 
     /// Like [`Db::lookup`] but without stats or LRU update (TYPE-free internal checks,
@@ -122,16 +170,28 @@ impl Db {
     /// Store `value` under `key`. The key's TTL is removed unless `keep_ttl`.
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool, now: i64) {
         self.touch(key);
-        let lru = lru_clock(now);
-        if let Some(e) = self.keys.get_mut(key) {
+        let lru = self.new_lru(now);
+        let Db {
+            keys,
+            access,
+            lfu_rng,
+            ..
+        } = self;
+        if let Some(e) = keys.get_mut(key) {
             e.value = value;
-            e.lru = lru;
+            // An overwrite is an access; under LFU the key keeps its counter, as Redis's
+            // dbOverwrite keeps the old object's.
+            e.lru = if access.lfu {
+                access.touched(e.lru, now, lfu_rng)
+            } else {
+                lru
+            };
             if !keep_ttl && !self.expires.is_empty() {
                 self.expires.remove(key);
             }
         } else {
             self.signal_ready(key);
-            self.keys.insert(key.into(), Entry { value, lru });
+            self.keys.insert(key, Entry { value, lru });
         }
     }
 
@@ -150,16 +210,11 @@ impl Db {
     pub fn insert(&mut self, key: Key, value: Value, expire_at: Option<i64>, now: i64) {
         self.signal_ready(&key);
         self.touch(&key);
+        let lru = self.new_lru(now);
+        self.keys.insert(&key, Entry { value, lru });
         if let Some(when) = expire_at {
-            self.expires.insert(key.clone(), when);
+            self.expires.insert(key, when);
         }
-        self.keys.insert(
-            key,
-            Entry {
-                value,
-                lru: lru_clock(now),
-            },
-        );
     }
 
     pub fn delete(&mut self, key: &[u8]) -> bool {
@@ -176,10 +231,10 @@ impl Db {
     /// Remove and return the entry with its deadline (RENAME, MOVE).
     pub fn take(&mut self, key: &[u8], now: i64) -> Option<(Key, Entry, Option<i64>)> {
         self.expire_if_needed(key, now);
-        let (k, e) = self.keys.remove(key)?;
+        let e = self.keys.remove(key)?;
         let when = self.expires.remove(key).map(|(_, w)| w);
         self.touch(key);
-        Some((k, e, when))
+        Some((key.into(), e, when))
     }
 
     /// Deadline of a key known to exist, in unix ms.
@@ -189,11 +244,10 @@ impl Db {
 
     /// Set the deadline of a key that exists. Returns false when the key is absent.
     pub fn set_expire(&mut self, key: &[u8], when: i64) -> bool {
-        let Some((k, _)) = self.keys.get_key_value(key) else {
+        if !self.keys.contains_key(key) {
             return false;
-        };
-        let k = k.clone();
-        self.expires.insert(k, when);
+        }
+        self.expires.insert(key.into(), when);
         self.touch(key);
         true
     }
@@ -280,7 +334,7 @@ impl Db {
     }
 
     /// Every key (KEYS); expired ones are filtered by the caller's `now`.
-    pub fn keys_iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
+    pub fn keys_iter(&self) -> impl Iterator<Item = (&[u8], &Entry)> {
         self.keys.iter()
     }
 
@@ -289,14 +343,14 @@ impl Db {
     }
 
     /// One SCAN step over the key table.
-    pub fn scan<F: FnMut(&Key, &Entry)>(&self, cursor: u64, f: F) -> u64 {
+    pub fn scan<F: FnMut(&[u8], &Entry)>(&self, cursor: u64, f: F) -> u64 {
         self.keys.scan(cursor, f)
     }
 
     /// A random live key (RANDOMKEY). Gives up after many expired picks, as Redis does.
     pub fn random_key(&mut self, now: i64, rand: &mut impl FnMut() -> u64) -> Option<Key> {
         for _ in 0..100 {
-            let key = self.keys.random_entry(rand)?.0.clone();
+            let key: Key = self.keys.random_entry(rand)?.0.into();
             if !self.expire_if_needed(&key, now) {
                 return Some(key);
             }
@@ -347,6 +401,72 @@ impl Db {
             sampled,
             expired: dead.len(),
         }
+    }
+
+    /// Calls `f` with up to `count` keys sampled from consecutive buckets of the main
+    /// table, or of the expires table when `volatile` (with their deadline): the eviction
+    /// pool's input, Redis's `dictGetSomeKeys`.
+    pub fn sample_for_eviction(
+        &self,
+        volatile: bool,
+        count: usize,
+        rand: &mut impl FnMut() -> u64,
+        mut f: impl FnMut(&[u8], &Entry, Option<i64>),
+    ) {
+        if volatile {
+            let mut picked = Vec::with_capacity(count);
+            self.expires.sample(count, rand, &mut picked);
+            for (k, when) in picked {
+                if let Some(e) = self.keys.get(k) {
+                    f(k, e, Some(*when));
+                }
+            }
+        } else {
+            let mut picked = Vec::with_capacity(count);
+            self.keys.sample(count, rand, &mut picked);
+            for (k, e) in picked {
+                f(k, e, None);
+            }
+        }
+    }
+
+    /// A random key of the main table, or of the expires table when `volatile`, without
+    /// expiry checks (the random eviction policies).
+    pub fn random_key_raw(&self, volatile: bool, rand: &mut impl FnMut() -> u64) -> Option<Key> {
+        if volatile {
+            self.expires.random_entry(rand).map(|(k, _)| k.clone())
+        } else {
+            self.keys.random_entry(rand).map(|(k, _)| k.into())
+        }
+    }
+
+    /// Whether `key` exists, ignoring expiry (the eviction pool checks its candidates
+    /// with it).
+    pub fn contains_raw(&self, key: &[u8], volatile: bool) -> bool {
+        if volatile {
+            self.expires.contains_key(key)
+        } else {
+            self.keys.contains_key(key)
+        }
+    }
+
+    /// Bytes `key` and its value take (MEMORY USAGE): its node in the main table and
+    /// what the value holds on the heap.
+    pub fn memory_usage(&self, key: &[u8]) -> Option<usize> {
+        let e = self.keys.get(key)?;
+        Some(KeyTable::<foldhash::fast::RandomState>::node_size(key.len()) + e.value.heap_bytes())
+    }
+
+    /// Bytes of the main table's own structure (buckets and node headers) and of the
+    /// expires table: MEMORY STATS `overhead.hashtable.main` / `.expires`.
+    pub fn overhead_bytes(&self) -> (usize, usize) {
+        let expires = self.expires.table_bytes()
+            + self
+                .expires
+                .iter()
+                .map(|(k, _)| crate::alloc::usable_size(k.len()))
+                .sum::<usize>();
+        (self.keys.overhead_bytes(), expires)
     }
 
     /// Incremental rehash and shrink work from the cron.

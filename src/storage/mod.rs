@@ -2,8 +2,10 @@
 pub mod db;
 pub mod dict;
 pub mod encodings;
+pub mod evict;
 pub mod hash;
 pub mod hll;
+pub mod keytable;
 pub mod list;
 pub mod set;
 pub mod value;
