@@ -28,6 +28,8 @@ use std::alloc::System as Inner;
 use tikv_jemallocator::Jemalloc as Inner;
 
 static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+/// Highest [`allocated`] seen by [`update_peak`] (INFO `used_memory_peak`).
+static PEAK: AtomicUsize = AtomicUsize::new(0);
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 /// The allocator's name as INFO `mem_allocator` reports it.
@@ -116,6 +118,18 @@ pub fn allocated() -> Option<usize> {
     ACTIVE
         .load(Ordering::Relaxed)
         .then(|| ALLOCATED.load(Ordering::Relaxed))
+}
+
+/// Record the current allocation in the peak and return the peak (the cron and INFO call
+/// this, as Redis samples `stat_peak_memory`); `None` without the counting allocator.
+pub fn update_peak() -> Option<usize> {
+    let used = allocated()?;
+    Some(PEAK.fetch_max(used, Ordering::Relaxed).max(used))
+}
+
+/// CONFIG RESETSTAT: the peak starts again from the current use.
+pub fn reset_peak() {
+    PEAK.store(allocated().unwrap_or(0), Ordering::Relaxed);
 }
 
 /// The allocator's own view (jemalloc `stats.*`), for INFO's `allocator_*` fields and

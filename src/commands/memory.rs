@@ -48,6 +48,9 @@ impl Overhead {
         let rss = rss_bytes();
         // Without the counting allocator (the in-process tests) RSS stands in.
         let used = alloc::allocated().map_or(rss, |b| b as u64);
+        let peak = alloc::update_peak()
+            .map_or(srv.stats.mem_peak, |p| p as u64)
+            .max(used);
         let startup = srv.mem_startup;
         let clients_normal = srv
             .clients
@@ -69,7 +72,7 @@ impl Overhead {
         }
         Overhead {
             used,
-            peak: srv.stats.mem_peak.max(used),
+            peak,
             startup,
             rss,
             clients_normal,
@@ -95,11 +98,7 @@ impl Overhead {
     }
 
     fn bytes_per_key(&self) -> u64 {
-        if self.keys == 0 {
-            0
-        } else {
-            self.net() / self.keys
-        }
+        self.net().checked_div(self.keys).unwrap_or(0)
     }
 
     fn allocator_frag(&self) -> (f64, i64) {

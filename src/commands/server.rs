@@ -338,6 +338,7 @@ fn apply_config_changes(srv: &mut ServerState, changed: &[&str]) -> CmdResult {
 
 fn config_resetstat(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
     ctx.srv.stats = Default::default();
+    crate::alloc::reset_peak();
     for s in ctx.srv.cmd_stats.iter_mut() {
         *s = Default::default();
     }

@@ -17,8 +17,8 @@ pub fn tick(state: &mut ServerState) {
     rehash(state);
     clients_cron(state);
     sample_ops(state);
-    if let Some(used) = crate::alloc::allocated() {
-        state.stats.mem_peak = state.stats.mem_peak.max(used as u64);
+    if let Some(peak) = crate::alloc::update_peak() {
+        state.stats.mem_peak = peak as u64;
     }
 }
 

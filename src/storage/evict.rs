@@ -63,11 +63,9 @@ impl AccessPolicy {
     pub fn lfu_counter(&self, lru: u32, now_ms: i64) -> u32 {
         let ldt = (lru >> 8) & 0xFFFF;
         let counter = lru & 0xFF;
-        let periods = if self.decay_time > 0 {
-            u64::from(lfu_elapsed(ldt, now_ms)) / self.decay_time
-        } else {
-            0
-        };
+        let periods = u64::from(lfu_elapsed(ldt, now_ms))
+            .checked_div(self.decay_time)
+            .unwrap_or(0);
         counter.saturating_sub(periods.min(255) as u32)
     }
 }

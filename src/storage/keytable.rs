@@ -1056,7 +1056,7 @@ mod tests {
             t.insert(
                 format!("k{i}").as_bytes(),
                 Entry {
-                    value: Value::string(&vec![b'v'; 100]),
+                    value: Value::string(&[b'v'; 100]),
                     lru: 0,
                 },
             );

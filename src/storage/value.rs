@@ -368,7 +368,7 @@ mod tests {
             let c = a.clone();
             drop(a);
             assert_eq!(&*c, &bytes[..]);
-            assert_eq!(c == b, true);
+            assert!(c == b);
             assert_eq!(c.heap_bytes() == 0, len <= INLINE_MAX);
             let s = Str::from_vec(bytes.clone());
             assert_eq!(s.to_vec(), bytes);
