@@ -66,6 +66,7 @@ pub enum Group {
     Bitmap,
     HyperLogLog,
     Transaction,
+    Stream,
 }
 
 impl Group {
@@ -81,6 +82,7 @@ impl Group {
             Group::SortedSet => "@sortedset",
             Group::Bitmap => "@bitmap",
             Group::HyperLogLog => "@hyperloglog",
+            Group::Stream => "@stream",
             Group::Transaction => "@transaction",
         }
     }
@@ -182,7 +184,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 11] {
+pub fn families() -> [&'static [Command]; 12] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -195,6 +197,7 @@ pub fn families() -> [&'static [Command]; 11] {
         super::bitmaps::COMMANDS,
         super::hyperloglog::COMMANDS,
         super::transactions::COMMANDS,
+        super::streams::COMMANDS,
     ]
 }
 
