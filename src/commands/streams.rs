@@ -566,14 +566,9 @@ fn parse_read_args<'a>(a: &'a [&'a [u8]], xreadgroup: bool, now: i64) -> Result<
             if t < 0 {
                 return Err(CmdError::msg("ERR timeout is negative"));
             }
-            block = Some(if t > 0 {
-                if t > i64::MAX - now {
-                    return Err(CmdError::msg("ERR timeout is out of range"));
-                }
-                Some(now + t)
-            } else {
-                None
-            });
+            // Redis 7.0 adds the clock without an overflow check: a huge timeout wraps
+            // into the past and times out at once.
+            block = Some((t > 0).then(|| now.wrapping_add(t)));
         } else if is(o, "count") && more > 0 {
             i += 1;
             count = int(a[i])?.max(0) as usize;
@@ -686,18 +681,23 @@ fn read_generic(ctx: &mut Ctx, a: &[&[u8]], xreadgroup: bool) -> CmdResult {
         };
         let (from, history) = match (args.group, *want) {
             (Some((g, consumer)), want) => {
-                let Some(group) = s.groups.get_mut(g) else {
+                let Some(last) = s.groups.get(g).map(|group| group.last_id) else {
                     continue;
                 };
-                group.consumer_seen(consumer, now);
-                let last = group.last_id;
-                match want {
+                let (from, history) = match want {
                     Want::After(id) => (Some(id), true),
                     Want::New => {
                         let serve = s.length > 0 && s.last_valid_id() > last;
                         (serve.then_some(last), false)
                     }
+                };
+                // Redis 7.0 creates (or refreshes) the consumer only when it serves it.
+                if from.is_some()
+                    && let Some(group) = s.groups.get_mut(g)
+                {
+                    group.consumer_seen(consumer, now);
                 }
+                (from, history)
             }
             (None, Want::After(id)) => {
                 let serve = s.length > 0 && s.last_valid_id() > id;

@@ -839,6 +839,10 @@ impl Stream {
         if self.length == 0 || self.max_deleted_entry_id.is_zero() {
             return false;
         }
+        if self.first_id > self.max_deleted_entry_id {
+            // The latest tombstone is before the first entry.
+            return false;
+        }
         start <= self.max_deleted_entry_id
     }
 
