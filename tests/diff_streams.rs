@@ -581,7 +581,10 @@ fn auto_ids_have_redis_shape() {
             (ms.parse().unwrap(), seq.parse().unwrap())
         };
         let (ia, ib) = (parse_id(&a), parse_id(&b));
-        assert!(ia.0 + 1000 >= before && ia.0 <= now_ms() as u64 + 1000, "{ia:?}");
+        assert!(
+            ia.0 + 1000 >= before && ia.0 <= now_ms() as u64 + 1000,
+            "{ia:?}"
+        );
         assert!(ib > ia);
         let c3 = c.val(&["XADD", "auto", &format!("{}-*", ib.0), "f", "v"]);
         assert_eq!(parse_id(&c3), (ib.0, ib.1 + 1));
@@ -679,7 +682,7 @@ impl Workload {
         let consumer = self.pick(&["c1", "c2", "c3"]).to_string();
         let line: String = match self.rnd() % 26 {
             0..=6 => {
-                if self.rnd() % 5 != 0 {
+                if !self.rnd().is_multiple_of(5) {
                     self.ms += self.rnd() % 2;
                 }
                 let ms = self.ms;
@@ -709,7 +712,12 @@ impl Workload {
                 1 => format!("XTRIM {key} MAXLEN ~ {}", self.rnd() % 15),
                 _ => format!("XTRIM {key} MINID {}", self.strict_id()),
             },
-            9 => format!("XRANGE {key} {} {} COUNT {}", self.id(), self.id(), self.rnd() % 5),
+            9 => format!(
+                "XRANGE {key} {} {} COUNT {}",
+                self.id(),
+                self.id(),
+                self.rnd() % 5
+            ),
             10 => format!("XREVRANGE {key} {} {}", self.id(), self.id()),
             11 => format!("XLEN {key}"),
             12 => {
@@ -722,7 +730,10 @@ impl Workload {
                 )
             }
             13 => match self.rnd() % 5 {
-                0 => format!("XGROUP CREATE {key} {group} {} MKSTREAM", self.pick(&["0", "$", "2-0"])),
+                0 => format!(
+                    "XGROUP CREATE {key} {group} {} MKSTREAM",
+                    self.pick(&["0", "$", "2-0"])
+                ),
                 1 => format!(
                     "XGROUP SETID {key} {group} {} ENTRIESREAD {}",
                     self.pick(&["0", "$", "3"]),
@@ -732,16 +743,18 @@ impl Workload {
                 3 => format!("XGROUP CREATECONSUMER {key} {group} {consumer}"),
                 _ => format!("XGROUP DELCONSUMER {key} {group} {consumer}"),
             },
-            14 | 15 => format!(
-                "XGROUP CREATE {key} {group} 0 MKSTREAM"
-            ),
+            14 | 15 => format!("XGROUP CREATE {key} {group} 0 MKSTREAM"),
             16..=18 => format!(
                 "XREADGROUP GROUP {group} {consumer} COUNT {} {}STREAMS {key} {}",
                 self.rnd() % 4,
                 self.pick(&["", "", "NOACK "]),
                 self.pick(&[">", ">", "0", "2-0"])
             ),
-            19 => format!("XACK {key} {group} {} {}", self.strict_id(), self.strict_id()),
+            19 => format!(
+                "XACK {key} {group} {} {}",
+                self.strict_id(),
+                self.strict_id()
+            ),
             20 => match self.rnd() % 3 {
                 0 => format!("XPENDING {key} {group}"),
                 1 => format!("XPENDING {key} {group} - + {}", self.rnd() % 5),
@@ -751,7 +764,14 @@ impl Workload {
                 "XCLAIM {key} {group} {consumer} 0 {} {} {}",
                 self.strict_id(),
                 self.strict_id(),
-                self.pick(&["", "JUSTID", "FORCE", "RETRYCOUNT 3", "TIME 1000", "LASTID 3-0"])
+                self.pick(&[
+                    "",
+                    "JUSTID",
+                    "FORCE",
+                    "RETRYCOUNT 3",
+                    "TIME 1000",
+                    "LASTID 3-0"
+                ])
             ),
             22 => format!(
                 "XAUTOCLAIM {key} {group} {consumer} 0 {} COUNT {} {}",

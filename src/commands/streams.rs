@@ -214,7 +214,11 @@ fn limits(ctx: &Ctx) -> NodeLimits {
 }
 
 /// The stream under `key` for a read (counts a keyspace hit or miss).
-fn lookup_read<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'a mut Stream>, CmdError> {
+fn lookup_read<'a>(
+    db: &'a mut Db,
+    key: &[u8],
+    now: i64,
+) -> Result<Option<&'a mut Stream>, CmdError> {
     match db.lookup(key, now) {
         None => Ok(None),
         Some(e) => match &mut e.value {
@@ -281,8 +285,11 @@ fn parse_add_trim(a: &[&[u8]], xadd: bool, node_max_entries: u64) -> Result<AddT
     let mut id = None;
     let mut no_mkstream = false;
     let mut i = 2;
-    let incompatible =
-        || CmdError::msg("ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
+    let incompatible = || {
+        CmdError::msg(
+            "ERR syntax error, MAXLEN and MINID options at the same time are not compatible",
+        )
+    };
     while i < a.len() {
         let more = a.len() - 1 - i;
         let opt = cstr(a[i]);
@@ -382,8 +389,10 @@ fn xadd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let opts = parse_add_trim(a, true, lim.max_entries)?;
     let field_pos = opts.idpos + 1;
     let nfields = a.len().saturating_sub(field_pos);
-    if field_pos > a.len() || nfields < 2 || nfields % 2 == 1 {
-        return Err(CmdError::msg("ERR wrong number of arguments for 'xadd' command"));
+    if field_pos > a.len() || nfields < 2 || !nfields.is_multiple_of(2) {
+        return Err(CmdError::msg(
+            "ERR wrong number of arguments for 'xadd' command",
+        ));
     }
     if let Some((id, true)) = opts.id
         && id.is_zero()
@@ -548,7 +557,11 @@ struct ReadArgs<'a> {
     noack: bool,
 }
 
-fn parse_read_args<'a>(a: &'a [&'a [u8]], xreadgroup: bool, now: i64) -> Result<ReadArgs<'a>, CmdError> {
+fn parse_read_args<'a>(
+    a: &'a [&'a [u8]],
+    xreadgroup: bool,
+    now: i64,
+) -> Result<ReadArgs<'a>, CmdError> {
     let mut block = None;
     let mut count = 0usize;
     let mut streams_arg = 0;
@@ -560,9 +573,8 @@ fn parse_read_args<'a>(a: &'a [&'a [u8]], xreadgroup: bool, now: i64) -> Result<
         let o = cstr(a[i]);
         if is(o, "block") && more > 0 {
             i += 1;
-            let t = parse_i64(a[i]).ok_or_else(|| {
-                CmdError::msg("ERR timeout is not an integer or out of range")
-            })?;
+            let t = parse_i64(a[i])
+                .ok_or_else(|| CmdError::msg("ERR timeout is not an integer or out of range"))?;
             if t < 0 {
                 return Err(CmdError::msg("ERR timeout is negative"));
             }
@@ -574,7 +586,7 @@ fn parse_read_args<'a>(a: &'a [&'a [u8]], xreadgroup: bool, now: i64) -> Result<
             count = int(a[i])?.max(0) as usize;
         } else if is(o, "streams") && more > 0 {
             streams_arg = i + 1;
-            if (a.len() - streams_arg) % 2 != 0 {
+            if !(a.len() - streams_arg).is_multiple_of(2) {
                 return Err(CmdError::msg(
                     "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
                 ));
@@ -718,9 +730,9 @@ fn read_generic(ctx: &mut Ctx, a: &[&[u8]], xreadgroup: bool) -> CmdResult {
             Some((g, consumer)) if history => {
                 serve_history(s, g, consumer, start, args.count, now, &mut body)
             }
-            Some((g, consumer)) => {
-                serve_group(s, g, consumer, start, args.count, args.noack, now, &mut body)
-            }
+            Some((g, consumer)) => serve_group(
+                s, g, consumer, start, args.count, args.noack, now, &mut body,
+            ),
             None => {
                 let mut entries = Reply {
                     buf: Vec::new(),
@@ -1027,7 +1039,9 @@ fn xgroup(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             return Ok(());
         };
         if s.groups.contains_key(gname) {
-            return Err(CmdError::msg("BUSYGROUP Consumer Group name already exists"));
+            return Err(CmdError::msg(
+                "BUSYGROUP Consumer Group name already exists",
+            ));
         }
         s.groups.insert(gname.into(), CGroup::new(id, entries_read));
         reply.ok();
@@ -1217,7 +1231,12 @@ fn xpending(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     };
     let ids: Vec<StreamId> = match consumer_name {
         Some(name) => match group.consumers.get(name) {
-            Some(c) => c.pel.range(start..).take_while(|id| **id <= end).copied().collect(),
+            Some(c) => c
+                .pel
+                .range(start..)
+                .take_while(|id| **id <= end)
+                .copied()
+                .collect(),
             None => {
                 reply.array(0);
                 return Ok(());
@@ -1288,8 +1307,9 @@ fn xclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         let more = a.len() - 1 - j;
         let opt = cstr(a[j]);
         let num = |arg: &[u8], what: &str| {
-            parse_i64(arg)
-                .ok_or_else(|| CmdError::msg(format!("ERR Invalid {what} option argument for XCLAIM")))
+            parse_i64(arg).ok_or_else(|| {
+                CmdError::msg(format!("ERR Invalid {what} option argument for XCLAIM"))
+            })
         };
         if is(opt, "force") {
             force = true;
@@ -1698,8 +1718,14 @@ mod tests {
         assert_eq!(p(b"1--2"), None);
         assert_eq!(p(b"1-*"), Some((StreamId::new(1, 0), false)));
         assert_eq!(p(b"-"), None);
-        assert_eq!(parse_id_full(b"-", 0, false, false), Some((StreamId::MIN, true)));
-        assert_eq!(parse_id_full(b"+", 7, false, false), Some((StreamId::MAX, true)));
+        assert_eq!(
+            parse_id_full(b"-", 0, false, false),
+            Some((StreamId::MIN, true))
+        );
+        assert_eq!(
+            parse_id_full(b"+", 7, false, false),
+            Some((StreamId::MAX, true))
+        );
         assert_eq!(p(b"1-2\0junk"), Some((StreamId::new(1, 2), true)));
         assert_eq!(
             p(b"18446744073709551615-18446744073709551615"),

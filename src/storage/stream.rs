@@ -622,8 +622,7 @@ impl Stream {
             let lp = t.get_mut();
             let m = master(lp);
             let full = lp.bytes_len() + total >= node_max
-                || (limits.max_entries != 0
-                    && (m.count + m.deleted) as u64 >= limits.max_entries);
+                || (limits.max_entries != 0 && (m.count + m.deleted) as u64 >= limits.max_entries);
             if full {
                 lp.shrink_to_fit();
                 tail = None;
@@ -984,11 +983,13 @@ mod tests {
         StreamId::new(ms, seq)
     }
 
+    type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
     fn fields_of(e: &Entry<'_>) -> Vec<(Vec<u8>, Vec<u8>)> {
         e.fields().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()
     }
 
-    fn all(s: &Stream, rev: bool) -> Vec<(StreamId, Vec<(Vec<u8>, Vec<u8>)>)> {
+    fn all(s: &Stream, rev: bool) -> Vec<(StreamId, Pairs)> {
         let mut out = Vec::new();
         s.range(StreamId::MIN, StreamId::MAX, rev, 0, |e| {
             out.push((e.id, fields_of(e)));
@@ -1019,7 +1020,10 @@ mod tests {
         let mut rev = all(&s, true);
         rev.reverse();
         assert_eq!(rev, fwd);
-        assert_eq!(s.append(id(3, 0), &[b"a", b"1"], lim), Err(AddError::IdTooSmall));
+        assert_eq!(
+            s.append(id(3, 0), &[b"a", b"1"], lim),
+            Err(AddError::IdTooSmall)
+        );
     }
 
     #[test]
@@ -1148,7 +1152,7 @@ mod tests {
                         let max = rnd() % 30;
                         let t = Trim {
                             strategy: TrimStrategy::MaxLen(max),
-                            approx: rnd() % 2 == 0,
+                            approx: rnd().is_multiple_of(2),
                             limit: 0,
                         };
                         let n = s.trim(&t);
@@ -1182,7 +1186,7 @@ mod tests {
                             v.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect(),
                         )
                     })
-                    .collect::<Vec<(StreamId, Vec<(Vec<u8>, Vec<u8>)>)>>();
+                    .collect::<Vec<(StreamId, Pairs)>>();
                 assert_eq!(got, want);
                 let mut rev = all(&s, true);
                 rev.reverse();
@@ -1200,6 +1204,9 @@ mod tests {
         assert_eq!(StreamId::MIN.decr(), None);
         assert_eq!(id(1, u64::MAX).incr(), Some(id(2, 0)));
         assert_eq!(id(2, 0).decr(), Some(id(1, u64::MAX)));
-        assert_eq!(StreamId::MAX.to_bytes(), b"18446744073709551615-18446744073709551615");
+        assert_eq!(
+            StreamId::MAX.to_bytes(),
+            b"18446744073709551615-18446744073709551615"
+        );
     }
 }
