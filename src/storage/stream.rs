@@ -4,7 +4,9 @@
 //! # Layout
 //! As in Redis, entries live in listpacks of up to `stream-node-max-bytes` bytes and
 //! `stream-node-max-entries` entries, indexed by their *master ID* (the ID of the first entry
-//! added to the node) in an ordered map. Each node starts with a master entry, then holds its
+//! added to the node). The index is a sorted `VecDeque` rather than a tree: nodes are only
+//! appended at the end and mostly trimmed from the front, lookups are binary searches, and a
+//! small stream pays 48 bytes for it instead of a tree node. Each node starts with a master entry, then holds its
 //! entries, IDs delta-encoded against the master ID:
 //! ```text
 //! master: count deleted num-fields field_1 .. field_N 0
@@ -23,7 +25,7 @@
 //! - `length` is the number of live entries; `last_id` never decreases (XSETID aside).
 //! - Every NACK in a group PEL is also in its consumer's PEL, and the other way round.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::encodings::listpack::{Listpack, LpEntry};
 use crate::util::numbers::fmt_i64;
@@ -234,7 +236,8 @@ impl Default for NodeLimits {
 
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Stream {
-    nodes: BTreeMap<StreamId, Listpack>,
+    /// (master ID, node), sorted by master ID.
+    nodes: VecDeque<(StreamId, Listpack)>,
     pub length: u64,
     pub last_id: StreamId,
     /// First live entry's ID (0-0 when empty), as Redis records it.
@@ -415,7 +418,10 @@ fn entry_start_from_count(lp: &Listpack, lp_count_pos: usize) -> Option<usize> {
 
 /// Iterates the entries of a stream (tombstones included) in either direction.
 pub struct Iter<'a> {
-    nodes: std::collections::btree_map::Range<'a, StreamId, Listpack>,
+    nodes: &'a VecDeque<(StreamId, Listpack)>,
+    /// Next node index to visit going forward / one past the next going backward.
+    front: usize,
+    back: usize,
     rev: bool,
     cur: Option<(StreamId, &'a Listpack, Master, Option<usize>)>,
 }
@@ -437,10 +443,15 @@ impl<'a> Iterator for Iter<'a> {
                 };
                 return Some(e);
             }
+            if self.front >= self.back {
+                return None;
+            }
             let (key, lp) = if self.rev {
-                self.nodes.next_back()?
+                self.back -= 1;
+                self.nodes.get(self.back)?
             } else {
-                self.nodes.next()?
+                self.front += 1;
+                self.nodes.get(self.front - 1)?
             };
             let m = master(lp);
             let start = if self.rev {
@@ -473,22 +484,23 @@ impl Stream {
 
     /// Bytes held by the node listpacks (memory accounting).
     pub fn nodes_bytes(&self) -> usize {
-        self.nodes.values().map(|lp| lp.capacity()).sum()
+        self.nodes.iter().map(|(_, lp)| lp.capacity()).sum()
     }
 
     /// Entries (tombstones included) from the node holding `from` onwards, or backwards
     /// from the node holding `from` when `rev`.
     pub fn iter_from(&self, from: StreamId, rev: bool) -> Iter<'_> {
-        let nodes = if rev {
-            self.nodes.range(..=from)
+        // Nodes with a master ID <= `from`: the last of them may hold `from`.
+        let upto = self.nodes.partition_point(|(k, _)| *k <= from);
+        let (front, back) = if rev {
+            (0, upto)
         } else {
-            match self.nodes.range(..=from).next_back() {
-                Some((k, _)) => self.nodes.range(*k..),
-                None => self.nodes.range(..),
-            }
+            (upto.saturating_sub(1), self.nodes.len())
         };
         Iter {
-            nodes,
+            nodes: &self.nodes,
+            front,
+            back,
             rev,
             cur: None,
         }
@@ -617,9 +629,8 @@ impl Stream {
         } else {
             limits.max_bytes
         };
-        let mut tail = self.nodes.last_entry();
-        if let Some(t) = &mut tail {
-            let lp = t.get_mut();
+        let mut tail = self.nodes.back_mut();
+        if let Some((_, lp)) = &mut tail {
             let m = master(lp);
             let full = lp.bytes_len() + total >= node_max
                 || (limits.max_entries != 0 && (m.count + m.deleted) as u64 >= limits.max_entries);
@@ -645,12 +656,19 @@ impl Stream {
                 }
                 lp.push_back_int(0);
                 flags |= FLAG_SAMEFIELDS;
-                let lp = self.nodes.entry(id).or_insert(lp);
+                // `id` is above every master ID: the node goes at the end. A one-node stream
+                // (the common small case) holds exactly one slot.
+                if self.nodes.is_empty() {
+                    self.nodes.reserve_exact(1);
+                }
+                self.nodes.push_back((id, lp));
+                let Some((_, lp)) = self.nodes.back_mut() else {
+                    return Err(AddError::TooLarge);
+                };
                 (id, lp)
             }
-            Some(t) => {
-                let key = *t.key();
-                let lp = t.into_mut();
+            Some((key, lp)) => {
+                let key = *key;
                 let m = master(lp);
                 if let Some(p) = lp.first() {
                     lp.replace_int(p, m.count + 1);
@@ -706,12 +724,13 @@ impl Stream {
             return false;
         };
         let (node, flags_pos, flags) = (e.node, e.flags_pos, e.flags);
-        let Some(lp) = self.nodes.get_mut(&node) else {
+        let Ok(i) = self.nodes.binary_search_by(|(k, _)| k.cmp(&node)) else {
             return false;
         };
+        let lp = &mut self.nodes[i].1;
         let m = master(lp);
         if m.count == 1 {
-            self.nodes.remove(&node);
+            self.nodes.remove(i);
         } else {
             lp.replace_int(flags_pos, flags | FLAG_DELETED);
             set_counts(lp, m.count - 1, m.deleted + 1);
@@ -749,16 +768,17 @@ impl Stream {
     /// Trim as XADD/XTRIM do (Redis's `streamTrim`); returns the number of entries removed.
     pub fn trim(&mut self, t: &Trim) -> u64 {
         let mut deleted: u64 = 0;
-        let keys: Vec<StreamId> = self.nodes.keys().copied().collect();
-        for key in keys {
+        // Trimming works from the first node on: it removes it and goes on, or stops there.
+        loop {
             if let TrimStrategy::MaxLen(max) = t.strategy
                 && self.length <= max
             {
                 break;
             }
-            let Some(lp) = self.nodes.get(&key) else {
-                continue;
+            let Some((key, lp)) = self.nodes.front() else {
+                break;
             };
+            let key = *key;
             let m = master(lp);
             let entries = m.count.max(0) as u64;
             if t.limit != 0 && deleted + entries > t.limit {
@@ -776,7 +796,7 @@ impl Stream {
                 }
             };
             if remove_node {
-                self.nodes.remove(&key);
+                self.nodes.pop_front();
                 self.length -= entries;
                 deleted += entries;
                 continue;
@@ -804,7 +824,7 @@ impl Stream {
                 pos = lp.next(e.lp_count_pos);
             }
             let n = marks.len() as i64;
-            if let Some(lp) = self.nodes.get_mut(&key) {
+            if let Some((_, lp)) = self.nodes.front_mut() {
                 // Flags 0/2 become 1/3: same one-byte encoding, positions stay valid.
                 for (p, flags) in marks {
                     lp.replace_int(p, flags | FLAG_DELETED);
@@ -829,7 +849,7 @@ impl Stream {
     /// every branching point, every leaf, and each compressed chain hanging from a
     /// branching point (or from a root with a single child).
     pub fn rax_nodes(&self) -> u64 {
-        let keys: Vec<[u8; 16]> = self.nodes.keys().map(encode_id).collect();
+        let keys: Vec<[u8; 16]> = self.nodes.iter().map(|(k, _)| encode_id(k)).collect();
         rax_node_count(&keys)
     }
 
@@ -1032,7 +1052,7 @@ mod tests {
         let mut s = Stream::new();
         s.append(id(1, 1), &[b"a", b"1"], NodeLimits::default())
             .unwrap();
-        let lp = s.nodes.values().next().unwrap();
+        let lp = &s.nodes[0].1;
         let items: Vec<Vec<u8>> = lp.iter().map(|e| e.to_vec()).collect();
         let want: Vec<&[u8]> = vec![b"1", b"0", b"1", b"a", b"0", b"2", b"0", b"0", b"1", b"4"];
         assert_eq!(items, want.iter().map(|w| w.to_vec()).collect::<Vec<_>>());
