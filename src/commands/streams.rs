@@ -1424,6 +1424,16 @@ fn xautoclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let Some(s) = lookup_read(db, a[1], now)? else {
         return Err(nogroup(a[1], a[2]));
     };
+    if !s.groups.contains_key(a[2]) {
+        return Err(nogroup(a[1], a[2]));
+    }
+    // Redis allocates COUNT stream IDs up front; past what the address space can map
+    // (observed between 2^46 and 2^46.7 bytes with jemalloc on x86-64) it refuses.
+    if (count as u64).saturating_mul(16) > 1 << 46 {
+        return Err(CmdError::msg(
+            "ERR Insufficient memory, failed allocating transient memory, COUNT too high.",
+        ));
+    }
     let Some(mut group) = s.groups.remove(a[2]) else {
         return Err(nogroup(a[1], a[2]));
     };
