@@ -12,6 +12,7 @@ pub mod cron;
 pub mod event_loop;
 pub mod input;
 pub mod log;
+pub mod notify;
 pub mod pubsub;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -166,7 +167,7 @@ impl ServerState {
             .collect();
         let dbs = (0..config.databases.max(1)).map(|_| Db::new()).collect();
         let log = log::Logger::from_config(&config);
-        ServerState {
+        let mut state = ServerState {
             dbs,
             clients: Clients::default(),
             stats: Stats::default(),
@@ -185,7 +186,9 @@ impl ServerState {
             blocking: blocking::Blocking::default(),
             pubsub: pubsub::PubSub::default(),
             config,
-        }
+        };
+        notify::sync_flags(&mut state);
+        state
     }
 
     pub fn refresh_clock(&mut self) {

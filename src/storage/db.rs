@@ -13,6 +13,10 @@ use super::value::Value;
 
 pub type Key = Box<[u8]>;
 
+/// Notification classes Db reports itself (same bits as `config::notify`).
+pub const EVENT_EXPIRED: u32 = crate::config::notify::EXPIRED;
+pub const EVENT_NEW: u32 = crate::config::notify::NEW;
+
 #[derive(Debug)]
 pub struct Entry {
     pub value: Value,
@@ -41,6 +45,10 @@ pub struct Db {
     pub misses: u64,
     /// Running estimate of the TTL left on volatile keys, ms (INFO keyspace `avg_ttl`).
     pub avg_ttl: i64,
+    /// Keyspace-notification classes that Db itself reports (expired, new): the server
+    /// sets it from `notify-keyspace-events` and drains `events` after each command.
+    pub log_events: u32,
+    pub events: Vec<(u32, &'static str, Key)>,
 }
 
 /// The outcome of one active-expiry pass over a database.
@@ -78,6 +86,7 @@ impl Db {
                 self.keys.remove(key);
                 self.expired += 1;
                 self.touch(key);
+                self.log_event(EVENT_EXPIRED, "expired", key);
                 true
             }
             _ => false,
@@ -131,6 +140,7 @@ impl Db {
             }
         } else {
             self.signal_ready(key);
+            self.log_event(EVENT_NEW, "new", key);
             self.keys.insert(key.into(), Entry { value, lru });
         }
     }
@@ -150,6 +160,7 @@ impl Db {
     pub fn insert(&mut self, key: Key, value: Value, expire_at: Option<i64>, now: i64) {
         self.signal_ready(&key);
         self.touch(&key);
+        self.log_event(EVENT_NEW, "new", &key);
         if let Some(when) = expire_at {
             self.expires.insert(key.clone(), when);
         }
@@ -213,6 +224,12 @@ impl Db {
         self.keys.clear();
         self.expires.clear();
         self.avg_ttl = 0;
+    }
+
+    fn log_event(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        if self.log_events & class != 0 {
+            self.events.push((class, event, key.into()));
+        }
     }
 
     /// Record that `key` was modified, for WATCH (Redis's `touchWatchedKey`). Db's own
@@ -341,6 +358,7 @@ impl Db {
             self.expires.remove(k);
             self.keys.remove(k);
             self.touch(k);
+            self.log_event(EVENT_EXPIRED, "expired", k);
         }
         self.expired += dead.len() as u64;
         ExpireStats {
