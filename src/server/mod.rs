@@ -155,6 +155,8 @@ pub struct ServerState {
     pub log: log::Logger,
     pub blocking: blocking::Blocking,
     pub pubsub: pubsub::PubSub,
+    /// Modifications counted outside the databases (FLUSHALL of empty databases...).
+    pub dirty_base: u64,
 }
 
 impl ServerState {
@@ -185,6 +187,7 @@ impl ServerState {
             log,
             blocking: blocking::Blocking::default(),
             pubsub: pubsub::PubSub::default(),
+            dirty_base: 0,
             config,
         };
         notify::sync_flags(&mut state);
@@ -193,6 +196,11 @@ impl ServerState {
 
     pub fn refresh_clock(&mut self) {
         self.now_ms = unix_ms();
+    }
+
+    /// Modifications since start across databases (save points, AOF propagation).
+    pub fn dirty(&self) -> u64 {
+        self.dirty_base + self.dbs.iter().map(|d| d.dirty).sum::<u64>()
     }
 
     pub fn requires_auth(&self) -> bool {

@@ -49,6 +49,8 @@ pub struct Db {
     /// sets it from `notify-keyspace-events` and drains `events` after each command.
     pub log_events: u32,
     pub events: Vec<(u32, &'static str, Key)>,
+    /// Modifications since start (Redis's `server.dirty`, per database): every `touch`.
+    pub dirty: u64,
 }
 
 /// The outcome of one active-expiry pass over a database.
@@ -235,6 +237,7 @@ impl Db {
     /// Record that `key` was modified, for WATCH (Redis's `touchWatchedKey`). Db's own
     /// mutators call this; handlers that change a value in place call it themselves.
     pub fn touch(&mut self, key: &[u8]) {
+        self.dirty += 1;
         if !self.watched.is_empty()
             && let Some(w) = self.watched.get_mut(key)
         {
