@@ -844,3 +844,68 @@ impl Workload {
         split_line(&line)
     }
 }
+
+/// Keyspace notifications (`t` class and `new`): the same events, in the same order.
+#[test]
+fn keyspace_events_match_redis() {
+    let Some(mut pair) = DiffPair::new() else {
+        return;
+    };
+    let mut subs = Vec::new();
+    for c in [&mut pair.ferro, &mut pair.redis] {
+        c.expect(
+            &["CONFIG", "SET", "notify-keyspace-events", "Ent"],
+            b"+OK\r\n",
+        );
+        let mut s = common::RespClient::connect(c.port);
+        s.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
+        subs.push(s);
+    }
+    run_script(
+        &mut pair,
+        r#"
+XADD s 1-1 a 1
+XADD s MAXLEN 1 2-1 a 1
+XADD s MAXLEN 5 3-1 a 1
+XTRIM s MAXLEN 0
+XTRIM s MAXLEN 0
+XADD s 4-1 a 1
+XDEL s 9-9
+XDEL s 4-1
+XGROUP CREATE t g $ MKSTREAM
+XGROUP CREATE t g $ MKSTREAM
+XGROUP SETID t g 0
+XGROUP CREATECONSUMER t g c
+XGROUP CREATECONSUMER t g c
+XADD t 1-1 a 1
+XREADGROUP GROUP g c2 STREAMS t >
+XREADGROUP GROUP g c3 STREAMS t >
+XCLAIM t g c4 0 1-1
+XAUTOCLAIM t g c5 0 0
+XGROUP DELCONSUMER t g c9
+XGROUP DELCONSUMER t g c
+XSETID t 5-5
+XGROUP DESTROY t g
+XGROUP DESTROY t g
+SET done 1
+"#,
+        "events",
+    );
+    let mut got = Vec::new();
+    for s in &mut subs {
+        let mut events = Vec::new();
+        loop {
+            let v = s.read_value();
+            let items = v.array().to_vec();
+            let event = String::from_utf8_lossy(items[2].bytes()).into_owned();
+            let key = String::from_utf8_lossy(items[3].bytes()).into_owned();
+            events.push(format!("{event} {key}"));
+            if key == "done" {
+                break;
+            }
+        }
+        got.push(events);
+    }
+    assert!(got[1].len() > 15, "{:?}", got[1]);
+    assert_eq!(got[0], got[1]);
+}

@@ -14,6 +14,7 @@ use super::args::{int, is};
 use super::error::{CmdError, CmdResult};
 use super::server::reply_help;
 use super::table::{Command, Group, cmd, container, flags::*};
+use crate::config::notify::STREAM as NOTIFY;
 use crate::protocol::Reply;
 use crate::storage::Db;
 use crate::storage::db::lru_clock;
@@ -433,11 +434,13 @@ fn xadd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         }
     };
     reply_id(reply, id);
-    if let Some(t) = opts.trim {
-        s.trim(&t);
-    }
+    let trimmed = opts.trim.is_some_and(|t| s.trim(&t) > 0);
     db.touch(key);
     db.signal_key_ready(key);
+    ctx.notify(NOTIFY, "xadd", key);
+    if trimmed {
+        ctx.notify(NOTIFY, "xtrim", key);
+    }
     Ok(())
 }
 
@@ -453,10 +456,11 @@ fn xtrim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         Some(t) => s.trim(&t),
         None => 0,
     };
+    reply.int(deleted as i64);
     if deleted > 0 {
         db.touch(a[1]);
+        ctx.notify(NOTIFY, "xtrim", a[1]);
     }
-    reply.int(deleted as i64);
     Ok(())
 }
 
@@ -527,10 +531,11 @@ fn xdel(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         .map(|x| parse_strict(x))
         .collect::<Result<Vec<_>, _>>()?;
     let n = s.delete_ids(&ids);
+    reply.int(n as i64);
     if n > 0 {
         db.touch(a[1]);
+        ctx.notify(NOTIFY, "xdel", a[1]);
     }
-    reply.int(n as i64);
     Ok(())
 }
 
@@ -687,6 +692,7 @@ fn read_generic(ctx: &mut Ctx, a: &[&[u8]], xreadgroup: bool) -> CmdResult {
         resp3: reply.resp3,
     };
     let mut served = 0;
+    let mut created: Vec<&[u8]> = Vec::new();
     for (key, want) in args.keys.iter().zip(&wants) {
         let Ok(Some(s)) = lookup_read(db, key, now) else {
             continue;
@@ -706,8 +712,9 @@ fn read_generic(ctx: &mut Ctx, a: &[&[u8]], xreadgroup: bool) -> CmdResult {
                 // Redis 7.0 creates (or refreshes) the consumer only when it serves it.
                 if from.is_some()
                     && let Some(group) = s.groups.get_mut(g)
+                    && group.consumer_seen(consumer, now)
                 {
-                    group.consumer_seen(consumer, now);
+                    created.push(key);
                 }
                 (from, history)
             }
@@ -754,6 +761,9 @@ fn read_generic(ctx: &mut Ctx, a: &[&[u8]], xreadgroup: bool) -> CmdResult {
             reply.array(served);
         }
         reply.raw(&body.buf);
+        for key in created {
+            ctx.notify(NOTIFY, "xgroup-createconsumer", key);
+        }
         return Ok(());
     }
     let Some(deadline) = args.block else {
@@ -823,10 +833,14 @@ fn read_retry(ctx: &mut Ctx, args: &ReadArgs<'_>) -> CmdResult {
         reply.bulk(key);
         match args.group {
             Some((g, consumer)) => {
-                if let Some(group) = s.groups.get_mut(g) {
-                    group.consumer_seen(consumer, now);
-                }
+                let created = s
+                    .groups
+                    .get_mut(g)
+                    .is_some_and(|group| group.consumer_seen(consumer, now));
                 serve_group(s, g, consumer, start, count, args.noack, now, reply);
+                if created {
+                    ctx.notify(NOTIFY, "xgroup-createconsumer", key);
+                }
             }
             None => {
                 let mut entries = Reply {
@@ -1045,6 +1059,7 @@ fn xgroup(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         }
         s.groups.insert(gname.into(), CGroup::new(id, entries_read));
         reply.ok();
+        ctx.notify(NOTIFY, "xgroup-create", key);
         return Ok(());
     }
     let Some(s) = lookup_write(db, key, now)? else {
@@ -1063,30 +1078,34 @@ fn xgroup(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             g.entries_read = entries_read;
         }
         reply.ok();
+        ctx.notify(NOTIFY, "xgroup-setid", key);
     } else if is(opt, "destroy") && a.len() == 4 {
         if s.groups.remove(gname).is_some() {
             reply.int(1);
             // Readers blocked on the group get their NOGROUP error.
             db.signal_key_ready(key);
+            ctx.notify(NOTIFY, "xgroup-destroy", key);
         } else {
             reply.int(0);
         }
     } else if is(opt, "createconsumer") && a.len() == 5 {
         let created = match s.groups.get_mut(gname) {
-            Some(g) if !g.consumers.contains_key(a[4]) => {
-                g.consumer_seen(a[4], now);
-                1
-            }
-            _ => 0,
+            Some(g) if !g.consumers.contains_key(a[4]) => g.consumer_seen(a[4], now),
+            _ => false,
         };
-        reply.int(created);
+        reply.int(created as i64);
+        if created {
+            ctx.notify(NOTIFY, "xgroup-createconsumer", key);
+        }
     } else if is(opt, "delconsumer") && a.len() == 5 {
         let pending = s
             .groups
             .get_mut(gname)
-            .and_then(|g| g.delete_consumer(a[4]))
-            .unwrap_or(0);
-        reply.int(pending as i64);
+            .and_then(|g| g.delete_consumer(a[4]));
+        reply.int(pending.unwrap_or(0) as i64);
+        if pending.is_some() {
+            ctx.notify(NOTIFY, "xgroup-delconsumer", key);
+        }
     } else {
         return Err(subcommand_syntax(a));
     }
@@ -1143,6 +1162,7 @@ fn xsetid(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         s.max_deleted_entry_id = max_xdel;
     }
     reply.ok();
+    ctx.notify(NOTIFY, "xsetid", a[1]);
     Ok(())
 }
 
@@ -1345,6 +1365,7 @@ fn xclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         deliverytime = now;
     }
     let name = a[3];
+    let mut created = false;
     let mut body = Reply {
         buf: Vec::new(),
         resp3: reply.resp3,
@@ -1373,7 +1394,7 @@ fn xclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         if !forced && minidle != 0 && now.wrapping_sub(nack.delivery_time) < minidle {
             continue;
         }
-        group.consumer_seen(name, now);
+        created |= group.consumer_seen(name, now);
         if let Some(nack) = group.pel.get_mut(&id) {
             nack.delivery_time = deliverytime;
             if retrycount >= 0 {
@@ -1393,6 +1414,9 @@ fn xclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     s.groups.insert(a[2].into(), group);
     reply.array(n);
     reply.raw(&body.buf);
+    if created {
+        ctx.notify(NOTIFY, "xgroup-createconsumer", a[1]);
+    }
     Ok(())
 }
 
@@ -1438,6 +1462,7 @@ fn xautoclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         return Err(nogroup(a[1], a[2]));
     };
     let name = a[3];
+    let mut created = false;
     let mut attempts = count.saturating_mul(10);
     let mut body = Reply {
         buf: Vec::new(),
@@ -1478,7 +1503,7 @@ fn xautoclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         if minidle != 0 && now.wrapping_sub(delivery_time) < minidle {
             continue;
         }
-        group.consumer_seen(name, now);
+        created |= group.consumer_seen(name, now);
         if let Some(nack) = group.pel.get_mut(&id) {
             nack.delivery_time = now;
             if !justid {
@@ -1512,6 +1537,9 @@ fn xautoclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     reply.array(deleted.len());
     for id in deleted {
         reply_id(reply, id);
+    }
+    if created {
+        ctx.notify(NOTIFY, "xgroup-createconsumer", a[1]);
     }
     Ok(())
 }

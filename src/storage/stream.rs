@@ -185,11 +185,23 @@ impl Group {
         Some(c.pel.len())
     }
 
-    /// The consumer `name`, created if missing; `seen_time` is refreshed either way.
-    pub fn consumer_seen(&mut self, name: &[u8], now: i64) -> &mut Consumer {
-        let c = self.consumers.entry(name.into()).or_default();
-        c.seen_time = now;
-        c
+    /// The consumer `name`, created if missing, its `seen_time` refreshed either way.
+    /// Returns whether it was created (Redis then notifies `xgroup-createconsumer`).
+    pub fn consumer_seen(&mut self, name: &[u8], now: i64) -> bool {
+        match self.consumers.get_mut(name) {
+            Some(c) => {
+                c.seen_time = now;
+                false
+            }
+            None => {
+                let c = Consumer {
+                    seen_time: now,
+                    pel: BTreeSet::new(),
+                };
+                self.consumers.insert(name.into(), c);
+                true
+            }
+        }
     }
 }
 
