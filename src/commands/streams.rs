@@ -761,8 +761,12 @@ fn read_generic(ctx: &mut Ctx, a: &[&[u8]], xreadgroup: bool) -> CmdResult {
             reply.array(served);
         }
         reply.raw(&body.buf);
+        if args.group.is_some() {
+            db.dirty += 1;
+        }
         for key in created {
             ctx.notify(NOTIFY, "xgroup-createconsumer", key);
+            ctx.db().dirty += 1;
         }
         return Ok(());
     }
@@ -838,8 +842,10 @@ fn read_retry(ctx: &mut Ctx, args: &ReadArgs<'_>) -> CmdResult {
                     .get_mut(g)
                     .is_some_and(|group| group.consumer_seen(consumer, now));
                 serve_group(s, g, consumer, start, count, args.noack, now, reply);
+                db.dirty += 1;
                 if created {
                     ctx.notify(NOTIFY, "xgroup-createconsumer", key);
+                    ctx.db().dirty += 1;
                 }
             }
             None => {
@@ -1060,6 +1066,8 @@ fn xgroup(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         s.groups.insert(gname.into(), CGroup::new(id, entries_read));
         reply.ok();
         ctx.notify(NOTIFY, "xgroup-create", key);
+        // Redis counts the change (server.dirty) without touching WATCHed keys.
+        ctx.db().dirty += 1;
         return Ok(());
     }
     let Some(s) = lookup_write(db, key, now)? else {
@@ -1079,12 +1087,16 @@ fn xgroup(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         }
         reply.ok();
         ctx.notify(NOTIFY, "xgroup-setid", key);
+        // Redis counts the change (server.dirty) without touching WATCHed keys.
+        ctx.db().dirty += 1;
     } else if is(opt, "destroy") && a.len() == 4 {
         if s.groups.remove(gname).is_some() {
             reply.int(1);
             // Readers blocked on the group get their NOGROUP error.
             db.signal_key_ready(key);
             ctx.notify(NOTIFY, "xgroup-destroy", key);
+            // Redis counts the change (server.dirty) without touching WATCHed keys.
+            ctx.db().dirty += 1;
         } else {
             reply.int(0);
         }
@@ -1096,6 +1108,7 @@ fn xgroup(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         reply.int(created as i64);
         if created {
             ctx.notify(NOTIFY, "xgroup-createconsumer", key);
+            ctx.db().dirty += 1;
         }
     } else if is(opt, "delconsumer") && a.len() == 5 {
         let pending = s
@@ -1105,6 +1118,8 @@ fn xgroup(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         reply.int(pending.unwrap_or(0) as i64);
         if pending.is_some() {
             ctx.notify(NOTIFY, "xgroup-delconsumer", key);
+            // Redis counts the change (server.dirty) without touching WATCHed keys.
+            ctx.db().dirty += 1;
         }
     } else {
         return Err(subcommand_syntax(a));
@@ -1163,6 +1178,8 @@ fn xsetid(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     }
     reply.ok();
     ctx.notify(NOTIFY, "xsetid", a[1]);
+    // Redis counts the change (server.dirty) without touching WATCHed keys.
+    ctx.db().dirty += 1;
     Ok(())
 }
 
@@ -1190,6 +1207,7 @@ fn xack(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         .collect::<Result<Vec<_>, _>>()?;
     let n = ids.into_iter().filter(|id| group.ack(*id)).count();
     reply.int(n as i64);
+    db.dirty += n as u64;
     Ok(())
 }
 
@@ -1358,8 +1376,10 @@ fn xclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let Some(mut group) = s.groups.remove(a[2]) else {
         return Err(nogroup(a[1], a[2]));
     };
+    let mut changes = group.pel.len() as u64;
     if last_id > group.last_id {
         group.last_id = last_id;
+        changes += 1;
     }
     if deliverytime == -1 || deliverytime < 0 || deliverytime > now {
         deliverytime = now;
@@ -1411,11 +1431,15 @@ fn xclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             reply_entry(&mut body, &e);
         }
     }
+    // Claims plus PEL entries dropped for deleted messages (Redis's dirty count).
+    changes = changes.saturating_sub(group.pel.len() as u64) + n as u64;
     s.groups.insert(a[2].into(), group);
     reply.array(n);
     reply.raw(&body.buf);
+    db.dirty += changes;
     if created {
         ctx.notify(NOTIFY, "xgroup-createconsumer", a[1]);
+        ctx.db().dirty += 1;
     }
     Ok(())
 }
@@ -1530,6 +1554,7 @@ fn xautoclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         None => group.pel.range(cursor..).next().map(|(id, _)| *id),
     };
     s.groups.insert(a[2].into(), group);
+    db.dirty += (claimed + deleted.len()) as u64;
     reply.array(3);
     reply_id(reply, next_cursor.unwrap_or(StreamId::MIN));
     reply.array(claimed);
@@ -1540,6 +1565,7 @@ fn xautoclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     }
     if created {
         ctx.notify(NOTIFY, "xgroup-createconsumer", a[1]);
+        ctx.db().dirty += 1;
     }
     Ok(())
 }
