@@ -337,3 +337,40 @@ fn many_entries_across_nodes() {
         assert_eq!(r.array()[0].array()[0].bytes(), b"2000-0");
     });
 }
+
+#[test]
+fn watch_is_touched_only_by_entry_changes() {
+    on_both(|c| {
+        c.expect(&["FLUSHALL"], "+OK\r\n");
+        c.expect(&["XADD", "s", "1-1", "f", "v"], "$3\r\n1-1\r\n");
+        c.expect(&["XGROUP", "CREATE", "s", "g", "0"], "+OK\r\n");
+        let mut other = second(c);
+        // Group bookkeeping does not invalidate a WATCH (Redis signals only entry changes).
+        for (op, aborted) in [
+            (
+                &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"][..],
+                false,
+            ),
+            (&["XACK", "s", "g", "1-1"], false),
+            (&["XGROUP", "CREATECONSUMER", "s", "g", "z"], false),
+            (&["XGROUP", "SETID", "s", "g", "0"], false),
+            (&["XCLAIM", "s", "g", "c", "0", "1-1", "FORCE"], false),
+            (&["XSETID", "s", "5-5"], false),
+            (&["XTRIM", "s", "MAXLEN", "5"], false),
+            (&["XDEL", "s", "9-9"], false),
+            (&["XADD", "s", "6-6", "a", "1"], true),
+            (&["XDEL", "s", "6-6"], true),
+        ] {
+            c.expect(&["WATCH", "s"], "+OK\r\n");
+            other.cmd(op);
+            c.expect(&["MULTI"], "+OK\r\n");
+            c.expect(&["PING"], "+QUEUED\r\n");
+            let want: &[u8] = if aborted {
+                b"*-1\r\n"
+            } else {
+                b"*1\r\n+PONG\r\n"
+            };
+            c.expect(&["EXEC"], want);
+        }
+    });
+}
