@@ -494,6 +494,23 @@ impl Stream {
         self.nodes.len()
     }
 
+    /// The nodes in order, as (master ID, listpack): what RDB persistence writes verbatim.
+    pub fn nodes(&self) -> impl DoubleEndedIterator<Item = (StreamId, &Listpack)> {
+        self.nodes.iter().map(|(k, lp)| (*k, lp))
+    }
+
+    /// Append a node read from outside (RDB, RESTORE) after the existing ones. The caller
+    /// validates the listpack's stream layout and sets `length`, `last_id`, `first_id`,
+    /// `max_deleted_entry_id` and `entries_added` from the same source. Returns false (and
+    /// keeps nothing) when `master` does not sort after the last node.
+    pub fn push_raw_node(&mut self, master: StreamId, lp: Listpack) -> bool {
+        if self.nodes.back().is_some_and(|(k, _)| *k >= master) {
+            return false;
+        }
+        self.nodes.push_back((master, lp));
+        true
+    }
+
     /// Bytes held by the node listpacks (memory accounting).
     pub fn nodes_bytes(&self) -> usize {
         self.nodes.iter().map(|(_, lp)| lp.capacity()).sum()
