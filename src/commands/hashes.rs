@@ -88,14 +88,16 @@ fn write_or_create<T>(
     f: impl FnOnce(&mut Hash) -> Result<T, CmdError>,
 ) -> Result<T, CmdError> {
     if let Some(h) = lookup_hash_write(db, key, now)? {
-        let out = f(h)?;
+        let out = f(h);
+        h.shrink_to_fit();
         if h.is_empty() {
             db.delete(key);
         }
-        return Ok(out);
+        return out;
     }
     let mut h = Hash::new();
     let out = f(&mut h)?;
+    h.shrink_to_fit();
     if !h.is_empty() {
         db.insert(key.into(), Value::Hash(Box::new(h)), None, now);
     }
@@ -190,6 +192,7 @@ fn hdel(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
                 }
             }
         }
+        h.shrink_to_fit();
         if h.is_empty() {
             db.delete(a[1]);
         }

@@ -15,11 +15,11 @@
 //! An empty hash is never stored in the keyspace: the commands delete it.
 
 mod small_bytes;
-// TEMPORARY: swapped for crate::storage::encodings::listpack once it is on main.
-mod lp_shim;
 
-pub use lp_shim::{LpEntry, Listpack};
+pub use crate::storage::encodings::listpack::{Listpack, LpEntry};
 pub use small_bytes::SmallBytes;
+
+use crate::storage::encodings::listpack;
 
 use super::dict::Dict;
 
@@ -184,6 +184,17 @@ impl Hash {
         }
     }
 
+    /// Gives a listpack's spare capacity back after a write, as Redis's listpack is
+    /// reallocated to its exact size by every insert: a million small hashes must not keep
+    /// the doubling slack of their last push.
+    pub fn shrink_to_fit(&mut self) {
+        if let Hash::Listpack(lp) = self
+            && lp.capacity() > lp.bytes_len()
+        {
+            lp.shrink_to_fit();
+        }
+    }
+
     /// Listpack → hashtable (Redis's `hashTypeConvertListpack`: the table is sized for the
     /// current fields so the conversion itself does not rehash).
     fn convert(&mut self) {
@@ -203,7 +214,7 @@ impl Hash {
     /// Every field and value, in the encoding's order (insertion order for a listpack).
     pub fn iter(&self) -> Iter<'_> {
         match self {
-            Hash::Listpack(lp) => Iter::Listpack(Box::new(lp.iter())),
+            Hash::Listpack(lp) => Iter::Listpack(lp.iter()),
             Hash::Table(t) => Iter::Table(t.iter()),
         }
     }
@@ -356,7 +367,7 @@ fn field_positions(lp: &Listpack) -> Vec<usize> {
 
 /// Iterator over a hash's (field, value) pairs.
 pub enum Iter<'a> {
-    Listpack(Box<dyn Iterator<Item = LpEntry<'a>> + 'a>),
+    Listpack(listpack::Iter<'a>),
     Table(super::dict::Iter<'a, SmallBytes, SmallBytes>),
 }
 
