@@ -180,7 +180,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 10] {
+pub fn families() -> [&'static [Command]; 11] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -192,6 +192,7 @@ pub fn families() -> [&'static [Command]; 10] {
         super::zsets::COMMANDS,
         super::bitmaps::COMMANDS,
         super::hyperloglog::COMMANDS,
+        super::sort::COMMANDS,
     ]
 }
 
