@@ -263,6 +263,7 @@ fn quit(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
 }
 
 fn reset(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
+    super::transactions::discard(ctx.srv, ctx.client);
     let c = &mut *ctx.client;
     c.db = 0;
     c.reply.resp3 = false;

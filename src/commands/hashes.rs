@@ -80,7 +80,8 @@ fn lookup_hash_write<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<
 
 /// Runs `f` on the hash under `key`, creating an empty one when the key is absent (Redis's
 /// `hashTypeLookupWriteOrCreate`). A new hash is stored only if `f` succeeded and left it
-/// non-empty; an existing one that `f` emptied is deleted.
+/// non-empty; an existing one that `f` emptied is deleted. Success counts as a
+/// modification of the key (WATCH), so `f` must only be called to write.
 fn write_or_create<T>(
     db: &mut Db,
     key: &[u8],
@@ -92,6 +93,8 @@ fn write_or_create<T>(
         h.shrink_to_fit();
         if h.is_empty() {
             db.delete(key);
+        } else if out.is_ok() {
+            db.touch(key);
         }
         return out;
     }
@@ -146,15 +149,16 @@ fn hmset(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 fn hsetnx(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let limits = limits(ctx);
     let (db, reply, now) = ctx.db_and_reply();
-    let set = write_or_create(db, a[1], now, |h| {
-        if h.contains(a[2]) {
-            return Ok(false);
-        }
+    if lookup_hash_write(db, a[1], now)?.is_some_and(|h| h.contains(a[2])) {
+        reply.int(0);
+        return Ok(());
+    }
+    write_or_create(db, a[1], now, |h| {
         h.prepare_write([a[2], a[3]], limits);
         h.set(a[2], a[3], limits);
-        Ok(true)
+        Ok(())
     })?;
-    reply.int(set as i64);
+    reply.int(1);
     Ok(())
 }
 
@@ -195,6 +199,8 @@ fn hdel(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         h.shrink_to_fit();
         if h.is_empty() {
             db.delete(a[1]);
+        } else if deleted > 0 {
+            db.touch(a[1]);
         }
     }
     reply.int(deleted);

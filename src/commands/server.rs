@@ -188,7 +188,19 @@ fn swapdb(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if !(0..n).contains(&first) || !(0..n).contains(&second) {
         return Err(CmdError::DbIndexOutOfRange);
     }
-    ctx.srv.dbs.swap(first as usize, second as usize);
+    let (a, b) = (first as usize, second as usize);
+    if a != b {
+        // Watched keys that exist in either database count as modified.
+        ctx.srv.dbs[a].touch_existing();
+        ctx.srv.dbs[b].touch_existing();
+        let (lo, hi) = (a.min(b), a.max(b));
+        let (left, right) = ctx.srv.dbs.split_at_mut(hi);
+        crate::storage::Db::swap_data(&mut left[lo], &mut right[0]);
+        ctx.srv.dbs[a].touch_existing();
+        ctx.srv.dbs[b].touch_existing();
+        ctx.srv.dbs[a].signal_existing_blocking_keys();
+        ctx.srv.dbs[b].signal_existing_blocking_keys();
+    }
     ctx.reply().ok();
     Ok(())
 }

@@ -65,6 +65,7 @@ pub enum Group {
     SortedSet,
     Bitmap,
     HyperLogLog,
+    Transaction,
 }
 
 impl Group {
@@ -80,6 +81,7 @@ impl Group {
             Group::SortedSet => "@sortedset",
             Group::Bitmap => "@bitmap",
             Group::HyperLogLog => "@hyperloglog",
+            Group::Transaction => "@transaction",
         }
     }
 }
@@ -192,6 +194,7 @@ pub fn families() -> [&'static [Command]; 11] {
         super::zsets::COMMANDS,
         super::bitmaps::COMMANDS,
         super::hyperloglog::COMMANDS,
+        super::transactions::COMMANDS,
         super::sort::COMMANDS,
     ]
 }

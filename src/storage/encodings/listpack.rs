@@ -31,7 +31,11 @@
 //!   [`Listpack::from_bytes`] checks all of it for untrusted input, so every
 //!   other method may decode without bounds-checking the format again.
 //! - `count` caches the number of entries (the header cannot hold it past
-//!   65534).
+//!   65534). Redis leaves 65535 in the header after deletions bring the
+//!   count back below it, until its next `lpLength` walk stores the real
+//!   count; we store the real count at once. Both are valid listpacks, and
+//!   the case needs a listpack of 65535+ entries, far beyond the
+//!   `*-max-listpack-*` defaults.
 //! - As `lpAppend` does, a string that parses as an `i64` under `string2ll`'s
 //!   rules ([`parse_i64`]) is stored as an integer: reading it back gives
 //!   [`LpEntry::Int`], whose decimal text is the original string.
@@ -322,7 +326,9 @@ fn checked_encoded_len(b: &[u8], p: usize, limit: usize) -> Option<usize> {
         return None;
     }
     let len = match c {
-        0xF0 => 5 + u32::from_le_bytes([b[p + 1], b[p + 2], b[p + 3], b[p + 4]]) as usize,
+        0xF0 => usize::try_from(u32::from_le_bytes([b[p + 1], b[p + 2], b[p + 3], b[p + 4]]))
+            .ok()?
+            .checked_add(5)?,
         _ => encoded_len(b, p),
     };
     (p.checked_add(len)? <= limit).then_some(len)
