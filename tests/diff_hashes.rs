@@ -64,13 +64,20 @@ fn canonical(norm: Norm, reply: &[u8]) -> String {
 fn shape(v: &Resp) -> String {
     match v {
         Resp::Bulk(_) => "bulk".into(),
-        Resp::Array(items) => format!("[{}]", items.iter().map(shape).collect::<Vec<_>>().join(",")),
+        Resp::Array(items) => format!(
+            "[{}]",
+            items.iter().map(shape).collect::<Vec<_>>().join(",")
+        ),
         other => format!("{other:?}"),
     }
 }
 
 /// Every field (and value) in an HRANDFIELD reply must be in `hash` (field → value).
-fn check_membership(args: &[&[u8]], reply: &[u8], hash: &[(Vec<u8>, Vec<u8>)]) -> Result<(), String> {
+fn check_membership(
+    args: &[&[u8]],
+    reply: &[u8],
+    hash: &[(Vec<u8>, Vec<u8>)],
+) -> Result<(), String> {
     if reply.first() == Some(&b'-') {
         return Ok(());
     }
@@ -84,7 +91,11 @@ fn check_membership(args: &[&[u8]], reply: &[u8], hash: &[(Vec<u8>, Vec<u8>)]) -
         if let Some(v) = v
             && v.bytes() != val.as_slice()
         {
-            return Err(format!("value {} is not the value of {}", show(v.bytes()), show(f)));
+            return Err(format!(
+                "value {} is not the value of {}",
+                show(v.bytes()),
+                show(f)
+            ));
         }
         Ok(())
     };
@@ -131,8 +142,14 @@ fn hash_contents(c: &mut RespClient, key: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
         return Vec::new();
     }
     match parse(&reply) {
-        Resp::Map(m) => m.iter().map(|(k, v)| (k.bytes().to_vec(), v.bytes().to_vec())).collect(),
-        Resp::Array(a) => a.chunks(2).map(|p| (p[0].bytes().to_vec(), p[1].bytes().to_vec())).collect(),
+        Resp::Map(m) => m
+            .iter()
+            .map(|(k, v)| (k.bytes().to_vec(), v.bytes().to_vec()))
+            .collect(),
+        Resp::Array(a) => a
+            .chunks(2)
+            .map(|p| (p[0].bytes().to_vec(), p[1].bytes().to_vec()))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -161,7 +178,10 @@ fn scan_all(c: &mut RespClient, args: &[&[u8]]) -> Vec<u8> {
         }
         args[2] = cursor;
     }
-    panic!("HSCAN did not finish within 10,000 calls on port {}", c.port);
+    panic!(
+        "HSCAN did not finish within 10,000 calls on port {}",
+        c.port
+    );
 }
 
 struct Pair {
@@ -181,7 +201,10 @@ impl Pair {
 
     fn compare(&mut self, args: &[&[u8]], norm: Norm) -> Option<String> {
         let (f, r) = if norm == Norm::ScanAll {
-            (scan_all(&mut self.ferro, args), scan_all(&mut self.redis, args))
+            (
+                scan_all(&mut self.ferro, args),
+                scan_all(&mut self.redis, args),
+            )
         } else {
             (self.ferro.cmd_b(args), self.redis.cmd_b(args))
         };
@@ -189,7 +212,10 @@ impl Pair {
         let line = args.iter().map(|a| show(a)).collect::<Vec<_>>().join(" ");
         if norm == Norm::Random {
             let key = args.get(1).copied().unwrap_or(b"");
-            for (name, c, reply) in [("ferrokv", &mut self.ferro, &f), ("redis", &mut self.redis, &r)] {
+            for (name, c, reply) in [
+                ("ferrokv", &mut self.ferro, &f),
+                ("redis", &mut self.redis, &r),
+            ] {
                 let contents = hash_contents(c, key);
                 if let Err(e) = check_membership(args, reply, &contents) {
                     return Some(format!("{line}\n    {name}: {e}: {}", show(reply)));
@@ -199,7 +225,11 @@ impl Pair {
         if f == r || canonical(norm, &f) == canonical(norm, &r) {
             return None;
         }
-        Some(format!("{line}\n    redis:   {}\n    ferrokv: {}", show(&r), show(&f)))
+        Some(format!(
+            "{line}\n    redis:   {}\n    ferrokv: {}",
+            show(&r),
+            show(&f)
+        ))
     }
 
     /// Both servers' OBJECT ENCODING of `key` (compared), Redis's returned.
@@ -537,7 +567,12 @@ CONFIG SET hash-max-listpack-entries 512
 fn run_script(pair: &mut Pair, script: &str, label: &str) -> (Vec<String>, usize) {
     let mut mismatches = Vec::new();
     let mut n = 0;
-    for (i, line) in script.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).enumerate() {
+    for (i, line) in script
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .enumerate()
+    {
         let (norm, args) = parse_script_line(line);
         let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
         n += 1;
@@ -566,7 +601,12 @@ fn curated_hash_commands_match_redis() {
         total += n;
     }
     eprintln!("hashes: compared {total} replies");
-    assert!(all.is_empty(), "{} of {total} replies differ from Redis:\n{}", all.len(), all.join("\n"));
+    assert!(
+        all.is_empty(),
+        "{} of {total} replies differ from Redis:\n{}",
+        all.len(),
+        all.join("\n")
+    );
 }
 
 /// A random command over a small keyspace: a few hashes, one string, small field and
@@ -595,9 +635,18 @@ impl Workload {
 
     fn value(&mut self) -> Vec<u8> {
         match self.rng.random_range(0..10) {
-            0..=2 => self.rng.random_range(-1000i64..1000).to_string().into_bytes(),
+            0..=2 => self
+                .rng
+                .random_range(-1000i64..1000)
+                .to_string()
+                .into_bytes(),
             3 => vec![b'v'; self.rng.random_range(60..70)],
-            4 => format!("{}.{}", self.rng.random_range(0..100), self.rng.random_range(0..100)).into_bytes(),
+            4 => format!(
+                "{}.{}",
+                self.rng.random_range(0..100),
+                self.rng.random_range(0..100)
+            )
+            .into_bytes(),
             5 => b"abc".to_vec(),
             _ => format!("v{}", self.rng.random_range(0..100)).into_bytes(),
         }
@@ -611,7 +660,11 @@ impl Workload {
         let pick = self.rng.random_range(0..100);
         match pick {
             0..=19 => {
-                a.push(if pick < 16 { b"HSET".to_vec() } else { b"HMSET".to_vec() });
+                a.push(if pick < 16 {
+                    b"HSET".to_vec()
+                } else {
+                    b"HMSET".to_vec()
+                });
                 a.push(key);
                 for _ in 0..self.rng.random_range(1..4) {
                     a.push(self.field());
@@ -666,8 +719,12 @@ impl Workload {
                     0 => b"x".to_vec(),
                     1 => b"inf".to_vec(),
                     2 => b"1e300".to_vec(),
-                    _ => format!("{}.{}", self.rng.random_range(-100i64..100), self.rng.random_range(0..1000))
-                        .into_bytes(),
+                    _ => format!(
+                        "{}.{}",
+                        self.rng.random_range(-100i64..100),
+                        self.rng.random_range(0..1000)
+                    )
+                    .into_bytes(),
                 };
                 a = vec![b"HINCRBYFLOAT".to_vec(), key, self.field(), incr];
             }
@@ -707,7 +764,14 @@ impl Workload {
 
 type Coverage = std::collections::BTreeMap<String, (usize, usize)>;
 
-fn run_workload(pair: &mut Pair, seed: u64, ops: usize, resp3: bool, entries: &str, coverage: &mut Coverage) -> Result<(), String> {
+fn run_workload(
+    pair: &mut Pair,
+    seed: u64,
+    ops: usize,
+    resp3: bool,
+    entries: &str,
+    coverage: &mut Coverage,
+) -> Result<(), String> {
     let mut w = Workload {
         rng: StdRng::seed_from_u64(seed),
     };
@@ -716,7 +780,12 @@ fn run_workload(pair: &mut Pair, seed: u64, ops: usize, resp3: bool, entries: &s
         c.cmd_b(&[b"HELLO", proto]);
         c.cmd_b(&[b"FLUSHALL"]);
         c.cmd_b(&[b"SET", b"str", b"a string"]);
-        c.cmd_b(&[b"CONFIG", b"SET", b"hash-max-listpack-entries", entries.as_bytes()]);
+        c.cmd_b(&[
+            b"CONFIG",
+            b"SET",
+            b"hash-max-listpack-entries",
+            entries.as_bytes(),
+        ]);
     }
     let mut history: Vec<String> = Vec::new();
     for i in 0..ops {
@@ -724,7 +793,9 @@ fn run_workload(pair: &mut Pair, seed: u64, ops: usize, resp3: bool, entries: &s
         let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
         // A listpack's order is Redis's insertion order: compare it exactly.
         if matches!(norm, Norm::Sorted | Norm::Pairs | Norm::ScanAll) {
-            let enc = pair.encoding(refs[1]).map_err(|e| format!("seed {seed}, op {i}: {e}"))?;
+            let enc = pair
+                .encoding(refs[1])
+                .map_err(|e| format!("seed {seed}, op {i}: {e}"))?;
             if enc == bulk("listpack") {
                 norm = Norm::Exact;
             }
@@ -739,7 +810,9 @@ fn run_workload(pair: &mut Pair, seed: u64, ops: usize, resp3: bool, entries: &s
             ));
         }
         history.push(line);
-        let c = coverage.entry(String::from_utf8_lossy(&args[0]).into_owned()).or_default();
+        let c = coverage
+            .entry(String::from_utf8_lossy(&args[0]).into_owned())
+            .or_default();
         if pair.last_kind == b'-' {
             c.0 += 1;
         } else {
@@ -773,7 +846,10 @@ fn random_workload_matches_redis() {
     for c in [&mut pair.ferro, &mut pair.redis] {
         c.cmd(&["CONFIG", "SET", "hash-max-listpack-entries", "512"]);
     }
-    eprintln!("random workload: {} operations; (errors, others) per command: {coverage:?}", ops * runs.len());
+    eprintln!(
+        "random workload: {} operations; (errors, others) per command: {coverage:?}",
+        ops * runs.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     for (name, (_, ok)) in &coverage {
         assert!(*ok > 0, "{name} never succeeded in the random workload");

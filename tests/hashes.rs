@@ -13,7 +13,9 @@ const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kin
 const NOT_INT: &str = "ERR value is not an integer or out of range";
 
 fn arity(cmd: &str) -> Vec<u8> {
-    err(&format!("ERR wrong number of arguments for '{cmd}' command"))
+    err(&format!(
+        "ERR wrong number of arguments for '{cmd}' command"
+    ))
 }
 
 fn bulks(items: &[&str]) -> Vec<u8> {
@@ -22,7 +24,12 @@ fn bulks(items: &[&str]) -> Vec<u8> {
 
 /// A parsed array reply's strings, sorted.
 fn sorted_strings(c: &mut RespClient, args: &[&str]) -> Vec<Vec<u8>> {
-    let mut v: Vec<Vec<u8>> = c.val(args).array().iter().map(|x| x.bytes().to_vec()).collect();
+    let mut v: Vec<Vec<u8>> = c
+        .val(args)
+        .array()
+        .iter()
+        .map(|x| x.bytes().to_vec())
+        .collect();
     v.sort();
     v
 }
@@ -31,8 +38,14 @@ fn sorted_strings(c: &mut RespClient, args: &[&str]) -> Vec<Vec<u8>> {
 fn getall_pairs(c: &mut RespClient, key: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
     let v = c.val(&["HGETALL", key]);
     let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = match v {
-        Resp::Map(m) => m.iter().map(|(k, v)| (k.bytes().to_vec(), v.bytes().to_vec())).collect(),
-        Resp::Array(a) => a.chunks(2).map(|p| (p[0].bytes().to_vec(), p[1].bytes().to_vec())).collect(),
+        Resp::Map(m) => m
+            .iter()
+            .map(|(k, v)| (k.bytes().to_vec(), v.bytes().to_vec()))
+            .collect(),
+        Resp::Array(a) => a
+            .chunks(2)
+            .map(|p| (p[0].bytes().to_vec(), p[1].bytes().to_vec()))
+            .collect(),
         other => panic!("HGETALL: {other:?}"),
     };
     pairs.sort();
@@ -61,7 +74,10 @@ fn hset_hget_basics() {
         // Listpack order: insertion order, updates in place.
         c.expect(&["HKEYS", "h"], bulks(&["a", "b", "c", "d"]));
         c.expect(&["HVALS", "h"], bulks(&["4", "3", "5", "6"]));
-        c.expect(&["HGETALL", "h"], bulks(&["a", "4", "b", "3", "c", "5", "d", "6"]));
+        c.expect(
+            &["HGETALL", "h"],
+            bulks(&["a", "4", "b", "3", "c", "5", "d", "6"]),
+        );
         c.expect(&["HKEYS", "nokey"], EMPTY_ARRAY);
         c.expect(&["HVALS", "nokey"], EMPTY_ARRAY);
         c.expect(&["HGETALL", "nokey"], EMPTY_ARRAY);
@@ -88,8 +104,14 @@ fn empty_and_binary_fields() {
 fn hmget_and_hexists() {
     on_both(|c| {
         c.expect(&["HSET", "h", "a", "1", "b", "x"], int(2));
-        c.expect(&["HMGET", "h", "a", "zz", "b", "a"], array(&[bulk("1"), NIL.to_vec(), bulk("x"), bulk("1")]));
-        c.expect(&["HMGET", "nokey", "a", "b"], array(&[NIL.to_vec(), NIL.to_vec()]));
+        c.expect(
+            &["HMGET", "h", "a", "zz", "b", "a"],
+            array(&[bulk("1"), NIL.to_vec(), bulk("x"), bulk("1")]),
+        );
+        c.expect(
+            &["HMGET", "nokey", "a", "b"],
+            array(&[NIL.to_vec(), NIL.to_vec()]),
+        );
         c.expect(&["HMGET", "h"], arity("hmget"));
         c.expect(&["HEXISTS", "h", "a"], int(1));
         c.expect(&["HEXISTS", "h", "zz"], int(0));
@@ -138,7 +160,21 @@ fn hdel_deletes_the_key_when_empty() {
 #[test]
 fn hstrlen() {
     on_both(|c| {
-        c.expect(&["HSET", "h", "s", "hello", "n", "-12345", "z", "0", "big", "99999999999999999999"], int(4));
+        c.expect(
+            &[
+                "HSET",
+                "h",
+                "s",
+                "hello",
+                "n",
+                "-12345",
+                "z",
+                "0",
+                "big",
+                "99999999999999999999",
+            ],
+            int(4),
+        );
         c.expect(&["HSTRLEN", "h", "s"], int(5));
         c.expect(&["HSTRLEN", "h", "n"], int(6));
         c.expect(&["HSTRLEN", "h", "z"], int(1));
@@ -178,8 +214,14 @@ fn wrong_type_everywhere() {
         c.expect(&["GET", "s"], bulk("v"));
         // Argument errors found before the key is looked at win over WRONGTYPE.
         c.expect(&["HINCRBY", "s", "a", "x"], err(NOT_INT));
-        c.expect(&["HINCRBYFLOAT", "s", "a", "x"], err("ERR value is not a valid float"));
-        c.expect(&["HINCRBYFLOAT", "s", "a", "inf"], err("ERR value is NaN or Infinity"));
+        c.expect(
+            &["HINCRBYFLOAT", "s", "a", "x"],
+            err("ERR value is not a valid float"),
+        );
+        c.expect(
+            &["HINCRBYFLOAT", "s", "a", "inf"],
+            err("ERR value is NaN or Infinity"),
+        );
         c.expect(&["HRANDFIELD", "s", "x"], err(NOT_INT));
         c.expect(&["HRANDFIELD", "s", "1", "foo"], err("ERR syntax error"));
         c.expect(&["HSCAN", "s", "x"], err("ERR invalid cursor"));
@@ -197,15 +239,50 @@ fn hincrby() {
         c.expect(&["HINCRBY", "h", "n", "5"], int(5));
         c.expect(&["HINCRBY", "h", "n", "-10"], int(-5));
         c.expect(&["HGET", "h", "n"], bulk("-5"));
-        c.expect(&["HSET", "h", "s", "abc", "sp", " 1", "f", "1.5", "big", "9223372036854775807"], int(4));
-        c.expect(&["HINCRBY", "h", "s", "1"], err("ERR hash value is not an integer"));
-        c.expect(&["HINCRBY", "h", "sp", "1"], err("ERR hash value is not an integer"));
-        c.expect(&["HINCRBY", "h", "f", "1"], err("ERR hash value is not an integer"));
-        c.expect(&["HINCRBY", "h", "big", "1"], err("ERR increment or decrement would overflow"));
+        c.expect(
+            &[
+                "HSET",
+                "h",
+                "s",
+                "abc",
+                "sp",
+                " 1",
+                "f",
+                "1.5",
+                "big",
+                "9223372036854775807",
+            ],
+            int(4),
+        );
+        c.expect(
+            &["HINCRBY", "h", "s", "1"],
+            err("ERR hash value is not an integer"),
+        );
+        c.expect(
+            &["HINCRBY", "h", "sp", "1"],
+            err("ERR hash value is not an integer"),
+        );
+        c.expect(
+            &["HINCRBY", "h", "f", "1"],
+            err("ERR hash value is not an integer"),
+        );
+        c.expect(
+            &["HINCRBY", "h", "big", "1"],
+            err("ERR increment or decrement would overflow"),
+        );
         c.expect(&["HINCRBY", "h", "big", "0"], int(i64::MAX));
-        c.expect(&["HINCRBY", "h", "n", "-9223372036854775808"], err("ERR increment or decrement would overflow"));
-        c.expect(&["HINCRBY", "h", "m", "-9223372036854775808"], int(i64::MIN));
-        c.expect(&["HINCRBY", "h", "m", "-1"], err("ERR increment or decrement would overflow"));
+        c.expect(
+            &["HINCRBY", "h", "n", "-9223372036854775808"],
+            err("ERR increment or decrement would overflow"),
+        );
+        c.expect(
+            &["HINCRBY", "h", "m", "-9223372036854775808"],
+            int(i64::MIN),
+        );
+        c.expect(
+            &["HINCRBY", "h", "m", "-1"],
+            err("ERR increment or decrement would overflow"),
+        );
         c.expect(&["HINCRBY", "h", "n", "1.5"], err(NOT_INT));
         c.expect(&["HINCRBY", "h", "n", "9223372036854775808"], err(NOT_INT));
         c.expect(&["HINCRBY", "h", "n", ""], err(NOT_INT));
@@ -229,12 +306,27 @@ fn hincrbyfloat() {
         c.expect(&["HINCRBYFLOAT", "h", "f", "-5000"], bulk("0"));
         let r = c.cmd(&["HINCRBYFLOAT", "h", "f", "1e400"]);
         assert_eq!(parse(&r).bytes().len(), 401);
-        c.expect(&["HINCRBYFLOAT", "h", "f", "1e5000"], err("ERR value is not a valid float"));
-        c.expect(&["HINCRBYFLOAT", "h", "f", "-inf"], err("ERR value is NaN or Infinity"));
-        c.expect(&["HINCRBYFLOAT", "h", "f", "nan"], err("ERR value is not a valid float"));
-        c.expect(&["HINCRBYFLOAT", "h", "f", "abc"], err("ERR value is not a valid float"));
+        c.expect(
+            &["HINCRBYFLOAT", "h", "f", "1e5000"],
+            err("ERR value is not a valid float"),
+        );
+        c.expect(
+            &["HINCRBYFLOAT", "h", "f", "-inf"],
+            err("ERR value is NaN or Infinity"),
+        );
+        c.expect(
+            &["HINCRBYFLOAT", "h", "f", "nan"],
+            err("ERR value is not a valid float"),
+        );
+        c.expect(
+            &["HINCRBYFLOAT", "h", "f", "abc"],
+            err("ERR value is not a valid float"),
+        );
         c.expect(&["HSET", "h", "s", "abc", "i", "10"], int(2));
-        c.expect(&["HINCRBYFLOAT", "h", "s", "1"], err("ERR hash value is not a float"));
+        c.expect(
+            &["HINCRBYFLOAT", "h", "s", "1"],
+            err("ERR hash value is not a float"),
+        );
         c.expect(&["HINCRBYFLOAT", "h", "i", "0.5"], bulk("10.5"));
         c.expect(&["HINCRBYFLOAT", "h", "i", "-0.5"], bulk("10"));
         c.expect(&["HINCRBYFLOAT", "h", "f"], arity("hincrbyfloat"));
@@ -252,7 +344,10 @@ fn encoding_conversions() {
     on_both(|c| {
         // Entries: at most hash-max-listpack-entries fields stay a listpack.
         c.expect(&["CONFIG", "SET", "hash-max-listpack-entries", "4"], OK);
-        c.expect(&["HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4"], int(4));
+        c.expect(
+            &["HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4"],
+            int(4),
+        );
         c.expect(&["OBJECT", "ENCODING", "h"], bulk("listpack"));
         c.expect(&["HSET", "h", "e", "5"], int(1));
         c.expect(&["OBJECT", "ENCODING", "h"], bulk("hashtable"));
@@ -329,7 +424,10 @@ fn resp3_shapes() {
     on_both(|c| {
         let _ = c.cmd(&["HELLO", "3"]);
         c.expect(&["HSET", "h", "a", "1", "b", "2"], int(2));
-        c.expect(&["HGETALL", "h"], b"%2\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n");
+        c.expect(
+            &["HGETALL", "h"],
+            b"%2\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n",
+        );
         c.expect(&["HGETALL", "nokey"], b"%0\r\n");
         c.expect(&["HKEYS", "nokey"], EMPTY_ARRAY);
         c.expect(&["HGET", "h", "zz"], NIL3);
@@ -340,10 +438,22 @@ fn resp3_shapes() {
         c.expect(&["HRANDFIELD", "nokey", "3", "WITHVALUES"], EMPTY_ARRAY);
         // WITHVALUES: an array of [field, value] pairs in RESP3, flat in RESP2.
         c.expect(&["HDEL", "h", "b"], int(1));
-        c.expect(&["HRANDFIELD", "h", "1", "WITHVALUES"], b"*1\r\n*2\r\n$1\r\na\r\n$3\r\n1.5\r\n");
-        c.expect(&["HRANDFIELD", "h", "-2", "WITHVALUES"], b"*2\r\n*2\r\n$1\r\na\r\n$3\r\n1.5\r\n*2\r\n$1\r\na\r\n$3\r\n1.5\r\n");
-        c.expect(&["HRANDFIELD", "h", "5", "withvalues"], b"*1\r\n*2\r\n$1\r\na\r\n$3\r\n1.5\r\n");
-        c.expect(&["HSCAN", "h", "0"], b"*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$3\r\n1.5\r\n");
+        c.expect(
+            &["HRANDFIELD", "h", "1", "WITHVALUES"],
+            b"*1\r\n*2\r\n$1\r\na\r\n$3\r\n1.5\r\n",
+        );
+        c.expect(
+            &["HRANDFIELD", "h", "-2", "WITHVALUES"],
+            b"*2\r\n*2\r\n$1\r\na\r\n$3\r\n1.5\r\n*2\r\n$1\r\na\r\n$3\r\n1.5\r\n",
+        );
+        c.expect(
+            &["HRANDFIELD", "h", "5", "withvalues"],
+            b"*1\r\n*2\r\n$1\r\na\r\n$3\r\n1.5\r\n",
+        );
+        c.expect(
+            &["HSCAN", "h", "0"],
+            b"*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$3\r\n1.5\r\n",
+        );
     });
 }
 
@@ -354,15 +464,30 @@ fn hrandfield_arguments_and_single_field_hashes() {
         c.expect(&["HRANDFIELD", "nokey", "5"], EMPTY_ARRAY);
         c.expect(&["HRANDFIELD", "nokey", "-5", "WITHVALUES"], EMPTY_ARRAY);
         c.expect(&["HRANDFIELD", "nokey", "x"], err(NOT_INT));
-        c.expect(&["HRANDFIELD", "nokey", "1", "foo"], err("ERR syntax error"));
-        c.expect(&["HRANDFIELD", "nokey", "1", "withvalues", "x"], err("ERR syntax error"));
+        c.expect(
+            &["HRANDFIELD", "nokey", "1", "foo"],
+            err("ERR syntax error"),
+        );
+        c.expect(
+            &["HRANDFIELD", "nokey", "1", "withvalues", "x"],
+            err("ERR syntax error"),
+        );
         c.expect(
             &["HRANDFIELD", "nokey", "-9223372036854775808"],
             err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"),
         );
-        c.expect(&["HRANDFIELD", "nokey", "4611686018427387904", "WITHVALUES"], err("ERR value is out of range"));
-        c.expect(&["HRANDFIELD", "nokey", "-4611686018427387904", "WITHVALUES"], err("ERR value is out of range"));
-        c.expect(&["HRANDFIELD", "nokey", "4611686018427387903", "WITHVALUES"], EMPTY_ARRAY);
+        c.expect(
+            &["HRANDFIELD", "nokey", "4611686018427387904", "WITHVALUES"],
+            err("ERR value is out of range"),
+        );
+        c.expect(
+            &["HRANDFIELD", "nokey", "-4611686018427387904", "WITHVALUES"],
+            err("ERR value is out of range"),
+        );
+        c.expect(
+            &["HRANDFIELD", "nokey", "4611686018427387903", "WITHVALUES"],
+            EMPTY_ARRAY,
+        );
         c.expect(&["HRANDFIELD"], arity("hrandfield"));
         c.expect(&["HSET", "h", "f", "v"], int(1));
         c.expect(&["HRANDFIELD", "h"], bulk("f"));
@@ -372,7 +497,10 @@ fn hrandfield_arguments_and_single_field_hashes() {
         c.expect(&["HRANDFIELD", "h", "3"], bulks(&["f"]));
         c.expect(&["HRANDFIELD", "h", "-3"], bulks(&["f", "f", "f"]));
         c.expect(&["HRANDFIELD", "h", "2", "WITHVALUES"], bulks(&["f", "v"]));
-        c.expect(&["HRANDFIELD", "h", "-2", "withvalues"], bulks(&["f", "v", "f", "v"]));
+        c.expect(
+            &["HRANDFIELD", "h", "-2", "withvalues"],
+            bulks(&["f", "v", "f", "v"]),
+        );
     });
 }
 
@@ -390,14 +518,19 @@ fn hrandfield_selection_rules() {
             for count in [1i64, 2, 10, 16, 17, 30, 49, 50, 51, 1000, -1, -5, -100] {
                 let n = count.to_string();
                 let fields = c.val(&["HRANDFIELD", key, &n]);
-                let fields: Vec<Vec<u8>> = fields.array().iter().map(|f| f.bytes().to_vec()).collect();
+                let fields: Vec<Vec<u8>> =
+                    fields.array().iter().map(|f| f.bytes().to_vec()).collect();
                 let expect_len = if count < 0 { -count } else { count.min(50) } as usize;
                 assert_eq!(fields.len(), expect_len, "HRANDFIELD {key} {count}");
                 if count > 0 {
                     let mut d = fields.clone();
                     d.sort();
                     d.dedup();
-                    assert_eq!(d.len(), fields.len(), "distinct for HRANDFIELD {key} {count}");
+                    assert_eq!(
+                        d.len(),
+                        fields.len(),
+                        "distinct for HRANDFIELD {key} {count}"
+                    );
                 }
                 for f in &fields {
                     assert!(f.starts_with(b"f"));
@@ -425,7 +558,10 @@ fn hrandfield_selection_rules() {
 #[test]
 fn hscan_listpack_returns_everything_at_once() {
     on_both(|c| {
-        c.expect(&["HSET", "h", "a", "1", "b", "2", "c", "3", "ab", "4"], int(4));
+        c.expect(
+            &["HSET", "h", "a", "1", "b", "2", "c", "3", "ab", "4"],
+            int(4),
+        );
         let all = bulks(&["a", "1", "b", "2", "c", "3", "ab", "4"]);
         let scan = |items: Vec<u8>| {
             let mut out = b"*2\r\n$1\r\n0\r\n".to_vec();
@@ -436,9 +572,15 @@ fn hscan_listpack_returns_everything_at_once() {
         // Any cursor: a listpack is always reported whole with cursor 0.
         c.expect(&["HSCAN", "h", "12345"], scan(all.clone()));
         c.expect(&["HSCAN", "h", "0", "COUNT", "1"], scan(all.clone()));
-        c.expect(&["HSCAN", "h", "0", "MATCH", "a*"], scan(bulks(&["a", "1", "ab", "4"])));
+        c.expect(
+            &["HSCAN", "h", "0", "MATCH", "a*"],
+            scan(bulks(&["a", "1", "ab", "4"])),
+        );
         c.expect(&["HSCAN", "h", "0", "MATCH", "*"], scan(all.clone()));
-        c.expect(&["HSCAN", "h", "0", "match", "zz*", "count", "100"], scan(bulks(&[])));
+        c.expect(
+            &["HSCAN", "h", "0", "match", "zz*", "count", "100"],
+            scan(bulks(&[])),
+        );
         c.expect(&["HSCAN", "nokey", "0"], b"*2\r\n$1\r\n0\r\n*0\r\n");
         // Errors: cursor first, then the key, then the options.
         c.expect(&["HSCAN", "h", "x"], err("ERR invalid cursor"));
@@ -446,9 +588,15 @@ fn hscan_listpack_returns_everything_at_once() {
         c.expect(&["HSCAN", "h", "0", "COUNT", "0"], err("ERR syntax error"));
         c.expect(&["HSCAN", "h", "0", "COUNT", "x"], err(NOT_INT));
         c.expect(&["HSCAN", "h", "0", "COUNT"], err("ERR syntax error"));
-        c.expect(&["HSCAN", "h", "0", "TYPE", "string"], err("ERR syntax error"));
+        c.expect(
+            &["HSCAN", "h", "0", "TYPE", "string"],
+            err("ERR syntax error"),
+        );
         c.expect(&["HSCAN", "h", "0", "NOVALUES"], err("ERR syntax error"));
-        c.expect(&["HSCAN", "nokey", "0", "COUNT", "0"], b"*2\r\n$1\r\n0\r\n*0\r\n");
+        c.expect(
+            &["HSCAN", "nokey", "0", "COUNT", "0"],
+            b"*2\r\n$1\r\n0\r\n*0\r\n",
+        );
         c.expect(&["HSCAN", "h"], arity("hscan"));
     });
 }
@@ -462,7 +610,9 @@ fn hscan_hashtable_visits_every_field() {
         for i in 0..300 {
             c.expect(&["HSET", "h", &format!("f{i}"), &format!("v{i}")], int(1));
         }
-        for (pattern, count, expected) in [("*", "10", 300), ("f1*", "7", 111), ("nomatch", "50", 0)] {
+        for (pattern, count, expected) in
+            [("*", "10", 300), ("f1*", "7", 111), ("nomatch", "50", 0)]
+        {
             let mut cursor = "0".to_string();
             let mut seen = std::collections::BTreeMap::new();
             for _ in 0..10_000 {
@@ -528,7 +678,10 @@ fn hscan_guarantee_under_resizes() {
         assert!(step < 10_000);
     }
     for i in 0..200 {
-        assert!(seen.contains(format!("stable{i}").as_bytes()), "stable{i} missed");
+        assert!(
+            seen.contains(format!("stable{i}").as_bytes()),
+            "stable{i} missed"
+        );
     }
 }
 
@@ -565,20 +718,49 @@ fn integer_looking_fields_and_values_round_trip() {
         // Listpack stores these as integers: their text must come back unchanged, and
         // non-canonical forms must stay distinct strings.
         c.expect(
-            &["HSET", "h", "1", "-1", "01", "+1", "-0", "0", "9223372036854775808", "-9223372036854775808"],
+            &[
+                "HSET",
+                "h",
+                "1",
+                "-1",
+                "01",
+                "+1",
+                "-0",
+                "0",
+                "9223372036854775808",
+                "-9223372036854775808",
+            ],
             int(4),
         );
         c.expect(
             &["HGETALL", "h"],
-            bulks(&["1", "-1", "01", "+1", "-0", "0", "9223372036854775808", "-9223372036854775808"]),
+            bulks(&[
+                "1",
+                "-1",
+                "01",
+                "+1",
+                "-0",
+                "0",
+                "9223372036854775808",
+                "-9223372036854775808",
+            ]),
         );
         c.expect(&["HGET", "h", "01"], bulk("+1"));
         c.expect(&["HGET", "h", "1"], bulk("-1"));
         c.expect(&["HEXISTS", "h", "+1"], int(0));
         c.expect(&["HINCRBY", "h", "-0", "1"], int(1));
-        c.expect(&["HINCRBY", "h", "01", "1"], err("ERR hash value is not an integer"));
-        c.expect(&["HINCRBY", "h", "9223372036854775808", "1"], int(-9223372036854775807));
-        c.expect(&["HINCRBY", "h", "9223372036854775808", "-2"], err("ERR increment or decrement would overflow"));
+        c.expect(
+            &["HINCRBY", "h", "01", "1"],
+            err("ERR hash value is not an integer"),
+        );
+        c.expect(
+            &["HINCRBY", "h", "9223372036854775808", "1"],
+            int(-9223372036854775807),
+        );
+        c.expect(
+            &["HINCRBY", "h", "9223372036854775808", "-2"],
+            err("ERR increment or decrement would overflow"),
+        );
     });
 }
 
@@ -604,7 +786,41 @@ fn expired_hash_is_gone() {
     let mut c = s.client();
     c.expect(&["HSET", "h", "a", "1"], int(1));
     c.expect(&["PEXPIRE", "h", "1"], int(1));
-    assert!(wait_until(std::time::Duration::from_secs(5), || c.cmd(&["HLEN", "h"]) == int(0)));
+    assert!(wait_until(std::time::Duration::from_secs(5), || c
+        .cmd(&["HLEN", "h"])
+        == int(0)));
     c.expect(&["HSETNX", "h", "a", "2"], int(1));
     c.expect(&["TTL", "h"], int(-1));
+}
+
+/// Hash writes count as modifications for WATCH; writes that change nothing (HSETNX of an
+/// existing field, HDEL of missing fields) do not.
+#[test]
+fn watch_sees_hash_writes() {
+    on_both(|c| {
+        let mut other = RespClient::connect(c.port);
+        c.expect(&["HSET", "h", "a", "1"], int(1));
+        let run = |c: &mut RespClient, other: &mut RespClient, write: &[&str]| -> Vec<u8> {
+            c.expect(&["WATCH", "h"], OK);
+            other.cmd(write);
+            c.expect(&["MULTI"], OK);
+            c.expect(&["HGET", "h", "a"], b"+QUEUED\r\n");
+            c.cmd(&["EXEC"])
+        };
+        let aborted = b"*-1\r\n".to_vec();
+        assert_eq!(run(c, &mut other, &["HSET", "h", "a", "1"]), aborted);
+        assert_eq!(run(c, &mut other, &["HINCRBY", "h", "n", "1"]), aborted);
+        assert_eq!(
+            run(c, &mut other, &["HINCRBYFLOAT", "h", "n", "1"]),
+            aborted
+        );
+        assert_eq!(run(c, &mut other, &["HDEL", "h", "n"]), aborted);
+        assert_eq!(run(c, &mut other, &["HSETNX", "h", "b", "1"]), aborted);
+        assert_eq!(run(c, &mut other, &["HMSET", "h", "b", "1"]), aborted);
+        let ok = array(&[bulk("1")]);
+        assert_eq!(run(c, &mut other, &["HSETNX", "h", "a", "2"]), ok);
+        assert_eq!(run(c, &mut other, &["HDEL", "h", "zz"]), ok);
+        assert_eq!(run(c, &mut other, &["HGET", "h", "a"]), ok);
+        assert_eq!(run(c, &mut other, &["HINCRBY", "h", "a", "x"]), ok);
+    });
 }

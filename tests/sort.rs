@@ -30,7 +30,12 @@ fn has(c: &mut RespClient, cmd: &str) -> bool {
 /// The list, weights and hashes used by most tests.
 fn fixture(c: &mut RespClient) {
     c.expect(&["RPUSH", "l", "3", "1", "2", "10", "1.5", "-4"], int(6));
-    c.expect(&["MSET", "w_3", "1", "w_1", "5", "w_2", "0", "w_10", "-1", "w_1.5", "9"], OK);
+    c.expect(
+        &[
+            "MSET", "w_3", "1", "w_1", "5", "w_2", "0", "w_10", "-1", "w_1.5", "9",
+        ],
+        OK,
+    );
     c.expect(&["HSET", "h_3", "f", "c"], int(1));
     c.expect(&["HSET", "h_1", "f", "a"], int(1));
     c.expect(&["HSET", "h_2", "f", "b"], int(1));
@@ -40,8 +45,14 @@ fn fixture(c: &mut RespClient) {
 #[test]
 fn errors_and_their_order() {
     on_both(|c| {
-        c.expect(&["SORT"], err("ERR wrong number of arguments for 'sort' command"));
-        c.expect(&["SORT_RO"], err("ERR wrong number of arguments for 'sort_ro' command"));
+        c.expect(
+            &["SORT"],
+            err("ERR wrong number of arguments for 'sort' command"),
+        );
+        c.expect(
+            &["SORT_RO"],
+            err("ERR wrong number of arguments for 'sort_ro' command"),
+        );
         c.expect(&["SET", "s", "v"], OK);
         c.expect(&["HSET", "h", "f", "1"], int(1));
         c.expect(&["SORT", "s"], err(WRONGTYPE));
@@ -56,8 +67,14 @@ fn errors_and_their_order() {
         c.expect(&["SORT", "nokey", "GET"], err("ERR syntax error"));
         c.expect(&["SORT", "nokey", "BY"], err("ERR syntax error"));
         c.expect(&["SORT", "nokey", "STORE"], err("ERR syntax error"));
-        c.expect(&["SORT_RO", "nokey", "STORE", "dst"], err("ERR syntax error"));
-        c.expect(&["SORT", "nokey", "ASC", "DESC", "ALPHA", "ALPHA"], EMPTY_ARRAY);
+        c.expect(
+            &["SORT_RO", "nokey", "STORE", "dst"],
+            err("ERR syntax error"),
+        );
+        c.expect(
+            &["SORT", "nokey", "ASC", "DESC", "ALPHA", "ALPHA"],
+            EMPTY_ARRAY,
+        );
     });
 }
 
@@ -71,7 +88,10 @@ fn missing_key_and_store() {
         c.expect(&["SORT", "nokey", "STORE", "dst"], int(0));
         c.expect(&["EXISTS", "dst"], int(0));
         c.expect(&["HSET", "dst", "a", "1"], int(1));
-        c.expect(&["SORT", "nokey", "LIMIT", "0", "10", "STORE", "dst"], int(0));
+        c.expect(
+            &["SORT", "nokey", "LIMIT", "0", "10", "STORE", "dst"],
+            int(0),
+        );
         c.expect(&["EXISTS", "dst"], int(0));
     });
 }
@@ -84,20 +104,50 @@ fn numeric_and_alpha_sorting_of_a_list() {
         }
         fixture(c);
         c.expect(&["SORT", "l"], bulks(&["-4", "1", "1.5", "2", "3", "10"]));
-        c.expect(&["SORT", "l", "DESC"], bulks(&["10", "3", "2", "1.5", "1", "-4"]));
-        c.expect(&["SORT_RO", "l", "desc", "asc"], bulks(&["-4", "1", "1.5", "2", "3", "10"]));
-        c.expect(&["SORT", "l", "ALPHA"], bulks(&["-4", "1", "1.5", "10", "2", "3"]));
-        c.expect(&["SORT", "l", "ALPHA", "DESC"], bulks(&["3", "2", "10", "1.5", "1", "-4"]));
+        c.expect(
+            &["SORT", "l", "DESC"],
+            bulks(&["10", "3", "2", "1.5", "1", "-4"]),
+        );
+        c.expect(
+            &["SORT_RO", "l", "desc", "asc"],
+            bulks(&["-4", "1", "1.5", "2", "3", "10"]),
+        );
+        c.expect(
+            &["SORT", "l", "ALPHA"],
+            bulks(&["-4", "1", "1.5", "10", "2", "3"]),
+        );
+        c.expect(
+            &["SORT", "l", "ALPHA", "DESC"],
+            bulks(&["3", "2", "10", "1.5", "1", "-4"]),
+        );
         c.expect(&["SORT", "l", "LIMIT", "1", "2"], bulks(&["1", "1.5"]));
         c.expect(&["SORT", "l", "LIMIT", "4", "100"], bulks(&["3", "10"]));
         c.expect(&["SORT", "l", "LIMIT", "-5", "2"], bulks(&["-4", "1"]));
-        c.expect(&["SORT", "l", "LIMIT", "2", "-1"], bulks(&["1.5", "2", "3", "10"]));
+        c.expect(
+            &["SORT", "l", "LIMIT", "2", "-1"],
+            bulks(&["1.5", "2", "3", "10"]),
+        );
         c.expect(&["SORT", "l", "LIMIT", "2", "0"], EMPTY_ARRAY);
         c.expect(&["SORT", "l", "LIMIT", "6", "1"], EMPTY_ARRAY);
-        c.expect(&["SORT", "l", "LIMIT", "9223372036854775807", "9223372036854775807"], EMPTY_ARRAY);
-        c.expect(&["SORT", "l", "LIMIT", "-9223372036854775808", "1"], bulks(&["-4"]));
+        c.expect(
+            &[
+                "SORT",
+                "l",
+                "LIMIT",
+                "9223372036854775807",
+                "9223372036854775807",
+            ],
+            EMPTY_ARRAY,
+        );
+        c.expect(
+            &["SORT", "l", "LIMIT", "-9223372036854775808", "1"],
+            bulks(&["-4"]),
+        );
         // Later options win; LIMIT may repeat.
-        c.expect(&["SORT", "l", "LIMIT", "0", "1", "LIMIT", "5", "1"], bulks(&["10"]));
+        c.expect(
+            &["SORT", "l", "LIMIT", "0", "1", "LIMIT", "5", "1"],
+            bulks(&["10"]),
+        );
     });
 }
 
@@ -118,12 +168,30 @@ fn numeric_conversion_errors() {
         // (Before any range error: Redis leaves a stale ERANGE in errno after one, and
         // then fails every later strtod-converted SORT until something resets errno.)
         c.expect_b(
-            &[b"RPUSH", b"odd", b"", b"  2", b"0x10", b"-inf", b"Infinity", b"3\x00junk", b"1e-300"],
+            &[
+                b"RPUSH",
+                b"odd",
+                b"",
+                b"  2",
+                b"0x10",
+                b"-inf",
+                b"Infinity",
+                b"3\x00junk",
+                b"1e-300",
+            ],
             int(7),
         );
         c.expect_b(
             &[b"SORT", b"odd"],
-            array(&[bulk("-inf"), bulk(""), bulk("1e-300"), bulk("  2"), bulk(b"3\x00junk"), bulk("0x10"), bulk("Infinity")]),
+            array(&[
+                bulk("-inf"),
+                bulk(""),
+                bulk("1e-300"),
+                bulk("  2"),
+                bulk(b"3\x00junk"),
+                bulk("0x10"),
+                bulk("Infinity"),
+            ]),
         );
         for v in ["1e400", "-1e400", "1e-310", "nan", "1 ", "0x", "1,5"] {
             c.expect(&["DEL", "one"], if v == "1e400" { int(0) } else { int(1) });
@@ -145,20 +213,41 @@ fn by_patterns() {
         }
         fixture(c);
         // Missing weights are 0; ties are broken by the element's bytes.
-        c.expect(&["SORT", "l", "BY", "w_*"], bulks(&["10", "-4", "2", "3", "1", "1.5"]));
-        c.expect(&["SORT", "l", "BY", "w_*", "DESC", "LIMIT", "1", "2"], bulks(&["1", "3"]));
+        c.expect(
+            &["SORT", "l", "BY", "w_*"],
+            bulks(&["10", "-4", "2", "3", "1", "1.5"]),
+        );
+        c.expect(
+            &["SORT", "l", "BY", "w_*", "DESC", "LIMIT", "1", "2"],
+            bulks(&["1", "3"]),
+        );
         // Hash fields; ALPHA puts missing values first, in list order.
-        c.expect(&["SORT", "l", "BY", "h_*->f", "ALPHA"], bulks(&["1.5", "-4", "1", "10", "2", "3"]));
+        c.expect(
+            &["SORT", "l", "BY", "h_*->f", "ALPHA"],
+            bulks(&["1.5", "-4", "1", "10", "2", "3"]),
+        );
         c.expect(&["SORT", "l", "BY", "h_*->f"], err(SCORE_ERR));
         // `->` with nothing after it is part of the key name.
         c.expect(&["SET", "k_3->", "1"], OK);
-        c.expect(&["SORT", "l", "BY", "k_*->", "LIMIT", "0", "1", "DESC"], bulks(&["3"]));
+        c.expect(
+            &["SORT", "l", "BY", "k_*->", "LIMIT", "0", "1", "DESC"],
+            bulks(&["3"]),
+        );
         // A hash used where a string is expected (and the reverse) counts as missing.
-        c.expect(&["SORT", "l", "BY", "h_*", "LIMIT", "0", "2"], bulks(&["-4", "1"]));
-        c.expect(&["SORT", "l", "BY", "w_*->f", "LIMIT", "0", "2"], bulks(&["-4", "1"]));
+        c.expect(
+            &["SORT", "l", "BY", "h_*", "LIMIT", "0", "2"],
+            bulks(&["-4", "1"]),
+        );
+        c.expect(
+            &["SORT", "l", "BY", "w_*->f", "LIMIT", "0", "2"],
+            bulks(&["-4", "1"]),
+        );
         // Only the first `*` is replaced.
         c.expect(&["SET", "x_3_*", "-100"], OK);
-        c.expect(&["SORT", "l", "BY", "x_*_*", "LIMIT", "0", "1"], bulks(&["3"]));
+        c.expect(
+            &["SORT", "l", "BY", "x_*_*", "LIMIT", "0", "1"],
+            bulks(&["3"]),
+        );
     });
 }
 
@@ -169,13 +258,31 @@ fn by_without_star_keeps_the_native_order() {
             return;
         }
         fixture(c);
-        c.expect(&["SORT", "l", "BY", "nosort"], bulks(&["3", "1", "2", "10", "1.5", "-4"]));
-        c.expect(&["SORT", "l", "BY", "nosort", "DESC"], bulks(&["-4", "1.5", "10", "2", "1", "3"]));
-        c.expect(&["SORT", "l", "BY", "nosort", "DESC", "LIMIT", "1", "3"], bulks(&["1.5", "10", "2"]));
-        c.expect(&["SORT", "l", "BY", "nosort", "LIMIT", "4", "10"], bulks(&["1.5", "-4"]));
-        c.expect(&["SORT", "l", "BY", "nosort", "ALPHA"], bulks(&["3", "1", "2", "10", "1.5", "-4"]));
+        c.expect(
+            &["SORT", "l", "BY", "nosort"],
+            bulks(&["3", "1", "2", "10", "1.5", "-4"]),
+        );
+        c.expect(
+            &["SORT", "l", "BY", "nosort", "DESC"],
+            bulks(&["-4", "1.5", "10", "2", "1", "3"]),
+        );
+        c.expect(
+            &["SORT", "l", "BY", "nosort", "DESC", "LIMIT", "1", "3"],
+            bulks(&["1.5", "10", "2"]),
+        );
+        c.expect(
+            &["SORT", "l", "BY", "nosort", "LIMIT", "4", "10"],
+            bulks(&["1.5", "-4"]),
+        );
+        c.expect(
+            &["SORT", "l", "BY", "nosort", "ALPHA"],
+            bulks(&["3", "1", "2", "10", "1.5", "-4"]),
+        );
         // Once a BY without `*` is seen, a later BY with one does not sort again.
-        c.expect(&["SORT", "l", "BY", "nosort", "BY", "w_*"], bulks(&["3", "1", "2", "10", "1.5", "-4"]));
+        c.expect(
+            &["SORT", "l", "BY", "nosort", "BY", "w_*"],
+            bulks(&["3", "1", "2", "10", "1.5", "-4"]),
+        );
         // A list that could not be sorted numerically is fine when not sorted.
         c.expect(&["RPUSH", "bad", "b", "a"], int(2));
         c.expect(&["SORT", "bad", "BY", "nosort"], bulks(&["b", "a"]));
@@ -190,15 +297,27 @@ fn get_patterns() {
         }
         fixture(c);
         c.expect(
-            &["SORT", "l", "GET", "#", "GET", "w_*", "GET", "h_*->f", "LIMIT", "0", "2"],
-            array(&[bulk("-4"), NIL.to_vec(), NIL.to_vec(), bulk("1"), bulk("5"), bulk("a")]),
+            &[
+                "SORT", "l", "GET", "#", "GET", "w_*", "GET", "h_*->f", "LIMIT", "0", "2",
+            ],
+            array(&[
+                bulk("-4"),
+                NIL.to_vec(),
+                NIL.to_vec(),
+                bulk("1"),
+                bulk("5"),
+                bulk("a"),
+            ]),
         );
         c.expect(&["SORT", "l", "BY", "nosort", "GET", "h_*->f"], {
             let n = NIL.to_vec();
             array(&[bulk("c"), bulk("a"), bulk("b"), bulk("a"), n.clone(), n])
         });
         // A GET pattern without `*` never finds anything.
-        c.expect(&["SORT", "l", "LIMIT", "0", "2", "GET", "w_3"], array(&[NIL.to_vec(), NIL.to_vec()]));
+        c.expect(
+            &["SORT", "l", "LIMIT", "0", "2", "GET", "w_3"],
+            array(&[NIL.to_vec(), NIL.to_vec()]),
+        );
         c.expect(&["SORT", "nokey", "GET", "#"], EMPTY_ARRAY);
     });
 }
@@ -216,15 +335,28 @@ fn store_writes_a_list() {
         c.expect(&["TYPE", "dst"], b"+list\r\n");
         c.expect(&["TTL", "dst"], int(-1));
         c.expect(&["OBJECT", "ENCODING", "dst"], bulk("quicklist"));
-        c.expect(&["LRANGE", "dst", "0", "-1"], bulks(&["-4", "1", "1.5", "2", "3", "10"]));
-        // GET results; a missing one is stored as an empty string.
-        c.expect(&["SORT", "l", "BY", "nosort", "GET", "w_*", "GET", "#", "STORE", "dst"], int(12));
         c.expect(
             &["LRANGE", "dst", "0", "-1"],
-            bulks(&["1", "3", "5", "1", "0", "2", "-1", "10", "9", "1.5", "", "-4"]),
+            bulks(&["-4", "1", "1.5", "2", "3", "10"]),
+        );
+        // GET results; a missing one is stored as an empty string.
+        c.expect(
+            &[
+                "SORT", "l", "BY", "nosort", "GET", "w_*", "GET", "#", "STORE", "dst",
+            ],
+            int(12),
+        );
+        c.expect(
+            &["LRANGE", "dst", "0", "-1"],
+            bulks(&[
+                "1", "3", "5", "1", "0", "2", "-1", "10", "9", "1.5", "", "-4",
+            ]),
         );
         // Storing onto the source itself.
-        c.expect(&["SORT", "l", "DESC", "LIMIT", "0", "3", "STORE", "l"], int(3));
+        c.expect(
+            &["SORT", "l", "DESC", "LIMIT", "0", "3", "STORE", "l"],
+            int(3),
+        );
         c.expect(&["LRANGE", "l", "0", "-1"], bulks(&["10", "3", "2"]));
         c.expect(&["SORT", "l", "LIMIT", "0", "0", "STORE", "l"], int(0));
         c.expect(&["EXISTS", "l"], int(0));
@@ -240,9 +372,15 @@ fn alpha_with_and_without_store_on_nul_bytes() {
         // Without STORE, Redis compares C strings (up to a NUL): "a\0z" and "a\0b" tie and
         // keep their order. With STORE, whole strings are compared.
         c.expect_b(&[b"RPUSH", b"n", b"a\x00z", b"a\x00b", b"a"], int(3));
-        c.expect_b(&[b"SORT", b"n", b"ALPHA"], array(&[bulk(b"a\x00z"), bulk(b"a\x00b"), bulk("a")]));
+        c.expect_b(
+            &[b"SORT", b"n", b"ALPHA"],
+            array(&[bulk(b"a\x00z"), bulk(b"a\x00b"), bulk("a")]),
+        );
         c.expect_b(&[b"SORT", b"n", b"ALPHA", b"STORE", b"d"], int(3));
-        c.expect_b(&[b"LRANGE", b"d", b"0", b"-1"], array(&[bulk("a"), bulk(b"a\x00b"), bulk(b"a\x00z")]));
+        c.expect_b(
+            &[b"LRANGE", b"d", b"0", b"-1"],
+            array(&[bulk("a"), bulk(b"a\x00b"), bulk(b"a\x00z")]),
+        );
     });
 }
 
@@ -254,12 +392,21 @@ fn sets_and_sorted_sets() {
         }
         c.expect(&["SADD", "s", "5", "-1", "30", "2"], int(4));
         c.expect(&["SORT", "s"], bulks(&["-1", "2", "5", "30"]));
-        c.expect(&["SORT", "s", "DESC", "LIMIT", "0", "2"], bulks(&["30", "5"]));
+        c.expect(
+            &["SORT", "s", "DESC", "LIMIT", "0", "2"],
+            bulks(&["30", "5"]),
+        );
         c.expect(&["SORT", "s", "ALPHA"], bulks(&["-1", "2", "30", "5"]));
         // An intset iterates in order, so BY nosort is ordered too; DESC does not reverse a
         // set.
-        c.expect(&["SORT", "s", "BY", "nosort"], bulks(&["-1", "2", "5", "30"]));
-        c.expect(&["SORT", "s", "BY", "nosort", "DESC"], bulks(&["-1", "2", "5", "30"]));
+        c.expect(
+            &["SORT", "s", "BY", "nosort"],
+            bulks(&["-1", "2", "5", "30"]),
+        );
+        c.expect(
+            &["SORT", "s", "BY", "nosort", "DESC"],
+            bulks(&["-1", "2", "5", "30"]),
+        );
         // With STORE, a set is sorted alphabetically even BY nosort.
         c.expect(&["SORT", "s", "BY", "nosort", "STORE", "d"], int(4));
         c.expect(&["LRANGE", "d", "0", "-1"], bulks(&["-1", "2", "30", "5"]));
@@ -272,9 +419,18 @@ fn sets_and_sorted_sets() {
         c.expect(&["ZADD", "z", "1", "c", "2", "a", "3", "b"], int(3));
         c.expect(&["SORT", "z", "ALPHA"], bulks(&["a", "b", "c"]));
         c.expect(&["SORT", "z", "BY", "nosort"], bulks(&["c", "a", "b"]));
-        c.expect(&["SORT", "z", "BY", "nosort", "DESC"], bulks(&["b", "a", "c"]));
-        c.expect(&["SORT", "z", "BY", "nosort", "LIMIT", "1", "1"], bulks(&["a"]));
-        c.expect(&["SORT", "z", "BY", "nosort", "DESC", "LIMIT", "1", "5"], bulks(&["a", "c"]));
+        c.expect(
+            &["SORT", "z", "BY", "nosort", "DESC"],
+            bulks(&["b", "a", "c"]),
+        );
+        c.expect(
+            &["SORT", "z", "BY", "nosort", "LIMIT", "1", "1"],
+            bulks(&["a"]),
+        );
+        c.expect(
+            &["SORT", "z", "BY", "nosort", "DESC", "LIMIT", "1", "5"],
+            bulks(&["a", "c"]),
+        );
         c.expect(&["SORT", "z", "BY", "nosort", "STORE", "d"], int(3));
         c.expect(&["LRANGE", "d", "0", "-1"], bulks(&["c", "a", "b"]));
         c.expect(&["SORT", "z"], err(SCORE_ERR));
@@ -307,6 +463,10 @@ fn lookups_count_as_keyspace_hits_and_misses() {
         c.cmd(&["SORT", "l", "BY", "w_*", "GET", "w_*"]);
         let info = String::from_utf8_lossy(c.val(&["INFO", "stats"]).bytes()).into_owned();
         assert!(info.contains("keyspace_hits:3\r\n"), "[{}] {info}", c.name);
-        assert!(info.contains("keyspace_misses:2\r\n"), "[{}] {info}", c.name);
+        assert!(
+            info.contains("keyspace_misses:2\r\n"),
+            "[{}] {info}",
+            c.name
+        );
     });
 }

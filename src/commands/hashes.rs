@@ -36,7 +36,14 @@ pub static COMMANDS: &[Command] = &[
     cmd("hvals", 2, READONLY, (1, 1, 1), H, hvals),
     cmd("hgetall", 2, READONLY, (1, 1, 1), H, hgetall),
     cmd("hincrby", 4, WRITE | DENYOOM | FAST, (1, 1, 1), H, hincrby),
-    cmd("hincrbyfloat", 4, WRITE | DENYOOM | FAST, (1, 1, 1), H, hincrbyfloat),
+    cmd(
+        "hincrbyfloat",
+        4,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        H,
+        hincrbyfloat,
+    ),
     cmd("hrandfield", -2, READONLY, (1, 1, 1), H, hrandfield),
     cmd("hscan", -3, READONLY, (1, 1, 1), H, hscan),
 ];
@@ -54,7 +61,11 @@ fn limits(ctx: &Ctx) -> Limits {
 
 /// The hash under `key` for a read (a keyspace hit or miss, as `lookupKeyRead`); WRONGTYPE
 /// for another type.
-pub fn lookup_hash<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'a mut Hash>, CmdError> {
+pub fn lookup_hash<'a>(
+    db: &'a mut Db,
+    key: &[u8],
+    now: i64,
+) -> Result<Option<&'a mut Hash>, CmdError> {
     match db.lookup(key, now) {
         None => Ok(None),
         Some(e) => match &mut e.value {
@@ -65,7 +76,11 @@ pub fn lookup_hash<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'
 }
 
 /// The hash under `key` for a write (`lookupKeyWrite`: touches the key, no hit/miss).
-fn lookup_hash_write<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'a mut Hash>, CmdError> {
+fn lookup_hash_write<'a>(
+    db: &'a mut Db,
+    key: &[u8],
+    now: i64,
+) -> Result<Option<&'a mut Hash>, CmdError> {
     match db.peek(key, now) {
         None => Ok(None),
         Some(e) => {
@@ -316,7 +331,9 @@ fn hincrbyfloat(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 
 fn hrandfield(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if a.len() == 2 {
-        let crate::server::ServerState { dbs, rng, now_ms, .. } = &mut *ctx.srv;
+        let crate::server::ServerState {
+            dbs, rng, now_ms, ..
+        } = &mut *ctx.srv;
         let reply = &mut ctx.client.reply;
         let h = lookup_hash(&mut dbs[ctx.client.db], a[1], *now_ms)?;
         match h.and_then(|h| h.random_pair(&mut || rng.next_u64())) {
@@ -339,7 +356,9 @@ fn hrandfield(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if withvalues && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
         return Err(CmdError::msg("ERR value is out of range"));
     }
-    let crate::server::ServerState { dbs, rng, now_ms, .. } = &mut *ctx.srv;
+    let crate::server::ServerState {
+        dbs, rng, now_ms, ..
+    } = &mut *ctx.srv;
     let client = &mut *ctx.client;
     let reply = &mut client.reply;
     let Some(h) = lookup_hash(&mut dbs[client.db], a[1], *now_ms)? else {

@@ -34,8 +34,22 @@ use crate::storage::value::Value;
 const G: Group = Group::Generic;
 
 pub static COMMANDS: &[Command] = &[
-    cmd("sort", -2, WRITE | DENYOOM | MOVABLE_KEYS, (1, 1, 1), G, sort),
-    cmd("sort_ro", -2, READONLY | MOVABLE_KEYS, (1, 1, 1), G, sort_ro),
+    cmd(
+        "sort",
+        -2,
+        WRITE | DENYOOM | MOVABLE_KEYS,
+        (1, 1, 1),
+        G,
+        sort,
+    ),
+    cmd(
+        "sort_ro",
+        -2,
+        READONLY | MOVABLE_KEYS,
+        (1, 1, 1),
+        G,
+        sort_ro,
+    ),
 ];
 
 const SCORE_ERR: &str = "ERR One or more scores can't be converted into double";
@@ -230,7 +244,10 @@ fn sort_ro(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 
 fn sort_generic(ctx: &mut Ctx, a: &[&[u8]], readonly: bool) -> CmdResult {
     let mut o = parse_opts(a, readonly)?;
-    let list_cfg = (ctx.srv.config.list_max_listpack_size, ctx.srv.config.list_compress_depth);
+    let list_cfg = (
+        ctx.srv.config.list_max_listpack_size,
+        ctx.srv.config.list_compress_depth,
+    );
     let (db, reply, now) = ctx.db_and_reply();
     let (kind, mut elems) = match db.lookup(a[1], now) {
         None => (Kind::List, Vec::new()),
@@ -323,7 +340,12 @@ fn sort_generic(ctx: &mut Ctx, a: &[&[u8]], readonly: bool) -> CmdResult {
             let n = out.len();
             db.delete(dst);
             if n > 0 {
-                db.insert(dst.into(), Value::List(Box::new(make_list(out, list_cfg))), None, now);
+                db.insert(
+                    dst.into(),
+                    Value::List(Box::new(make_list(out, list_cfg))),
+                    None,
+                    now,
+                );
             }
             reply.int(n as i64);
         }
@@ -403,11 +425,25 @@ mod tests {
     fn options_parse_like_redis() {
         let p = |s: &str| {
             let v: Vec<&[u8]> = s.split(' ').map(str::as_bytes).collect();
-            parse_opts(&v, false).map(|o| (o.by.map(<[u8]>::to_vec), o.dontsort, o.gets.len(), o.desc, o.alpha))
+            parse_opts(&v, false).map(|o| {
+                (
+                    o.by.map(<[u8]>::to_vec),
+                    o.dontsort,
+                    o.gets.len(),
+                    o.desc,
+                    o.alpha,
+                )
+            })
         };
         assert_eq!(p("SORT k DESC ASC"), Ok((None, false, 0, false, false)));
-        assert_eq!(p("SORT k by nosort alpha"), Ok((Some(b"nosort".to_vec()), true, 0, false, true)));
-        assert_eq!(p("SORT k BY w_* GET # GET h_*->f"), Ok((Some(b"w_*".to_vec()), false, 2, false, false)));
+        assert_eq!(
+            p("SORT k by nosort alpha"),
+            Ok((Some(b"nosort".to_vec()), true, 0, false, true))
+        );
+        assert_eq!(
+            p("SORT k BY w_* GET # GET h_*->f"),
+            Ok((Some(b"w_*".to_vec()), false, 2, false, false))
+        );
         assert_eq!(p("SORT k LIMIT 1"), Err(CmdError::Syntax));
         assert_eq!(p("SORT k LIMIT x 1"), Err(CmdError::NotInteger));
         assert_eq!(p("SORT k GET"), Err(CmdError::Syntax));

@@ -182,7 +182,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 11] {
+pub fn families() -> [&'static [Command]; 12] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,

@@ -205,7 +205,10 @@ impl Hash {
         {
             let mut it = lp.iter();
             while let (Some(f), Some(v)) = (it.next(), it.next()) {
-                t.insert(SmallBytes::from_vec(f.to_vec()), SmallBytes::from_vec(v.to_vec()));
+                t.insert(
+                    SmallBytes::from_vec(f.to_vec()),
+                    SmallBytes::from_vec(v.to_vec()),
+                );
             }
         }
         *self = Hash::Table(Box::new(t));
@@ -234,7 +237,10 @@ impl Hash {
     }
 
     /// A uniformly random field and its value; `None` when empty.
-    pub fn random_pair(&self, rand: &mut impl FnMut() -> u64) -> Option<(LpEntry<'_>, LpEntry<'_>)> {
+    pub fn random_pair(
+        &self,
+        rand: &mut impl FnMut() -> u64,
+    ) -> Option<(LpEntry<'_>, LpEntry<'_>)> {
         match self {
             Hash::Listpack(lp) => {
                 let n = lp.len() / 2;
@@ -277,7 +283,9 @@ impl Hash {
             }
             Hash::Table(t) => {
                 for _ in 0..count {
-                    let Some((k, v)) = t.random_entry(rand) else { return };
+                    let Some((k, v)) = t.random_entry(rand) else {
+                        return;
+                    };
                     if !emit(LpEntry::Str(k), LpEntry::Str(v)) {
                         return;
                     }
@@ -290,7 +298,11 @@ impl Hash {
     /// smaller than the hash), chosen as Redis does: when `count` is more than a third of
     /// the hash, start from everything and drop random pairs; otherwise draw until enough
     /// distinct ones (a listpack is sampled in one ordered pass instead).
-    pub fn random_distinct(&self, count: usize, rand: &mut impl FnMut() -> u64) -> Vec<(LpEntry<'_>, LpEntry<'_>)> {
+    pub fn random_distinct(
+        &self,
+        count: usize,
+        rand: &mut impl FnMut() -> u64,
+    ) -> Vec<(LpEntry<'_>, LpEntry<'_>)> {
         let size = self.len();
         if count >= size {
             return self.iter().collect();
@@ -323,10 +335,13 @@ impl Hash {
                 out
             }
             Hash::Table(t) => {
-                let mut seen: std::collections::HashSet<&[u8]> = std::collections::HashSet::with_capacity(count);
+                let mut seen: std::collections::HashSet<&[u8]> =
+                    std::collections::HashSet::with_capacity(count);
                 let mut out = Vec::with_capacity(count);
                 while out.len() < count {
-                    let Some((k, v)) = t.random_entry(rand) else { break };
+                    let Some((k, v)) = t.random_entry(rand) else {
+                        break;
+                    };
                     if seen.insert(k.as_bytes()) {
                         out.push((LpEntry::Str(k.as_bytes()), LpEntry::Str(v.as_bytes())));
                     }
@@ -341,10 +356,7 @@ impl Hash {
         match self {
             Hash::Listpack(lp) => lp.bytes_len(),
             Hash::Table(t) => {
-                t.table_bytes()
-                    + t.iter()
-                        .map(|(k, v)| spill(k) + spill(v))
-                        .sum::<usize>()
+                t.table_bytes() + t.iter().map(|(k, v)| spill(k) + spill(v)).sum::<usize>()
             }
         }
     }
@@ -413,7 +425,10 @@ impl std::fmt::Debug for Hash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut m = f.debug_map();
         for (k, v) in self.iter() {
-            m.entry(&String::from_utf8_lossy(&k.to_vec()), &String::from_utf8_lossy(&v.to_vec()));
+            m.entry(
+                &String::from_utf8_lossy(&k.to_vec()),
+                &String::from_utf8_lossy(&v.to_vec()),
+            );
         }
         m.finish()
     }
@@ -549,12 +564,17 @@ mod tests {
         for limits in [lim(512, 64), lim(0, 64)] {
             let mut h = Hash::new();
             for i in 0..100 {
-                h.set(format!("f{i}").as_bytes(), format!("v{i}").as_bytes(), limits);
+                h.set(
+                    format!("f{i}").as_bytes(),
+                    format!("v{i}").as_bytes(),
+                    limits,
+                );
             }
             for count in [1, 2, 10, 33, 34, 50, 99, 100, 150] {
                 let got = h.random_distinct(count, &mut rand);
                 assert_eq!(got.len(), count.min(100));
-                let set: std::collections::HashSet<Vec<u8>> = got.iter().map(|(f, _)| f.to_vec()).collect();
+                let set: std::collections::HashSet<Vec<u8>> =
+                    got.iter().map(|(f, _)| f.to_vec()).collect();
                 assert_eq!(set.len(), got.len(), "distinct");
                 for (f, v) in &got {
                     assert_eq!(h.get(&f.to_vec()).map(|x| x.to_vec()), Some(v.to_vec()));
@@ -619,7 +639,10 @@ mod tests {
                     _ => assert_eq!(h.remove(&field), model.remove(&field).is_some()),
                 }
                 assert_eq!(h.len(), model.len());
-                assert_eq!(h.get(&field).map(|v| v.to_vec()), model.get(&field).cloned());
+                assert_eq!(
+                    h.get(&field).map(|v| v.to_vec()),
+                    model.get(&field).cloned()
+                );
                 assert_eq!(h.contains(&field), model.contains_key(&field));
                 if h.encoding_name() == "hashtable" {
                     was_table = true;

@@ -139,7 +139,10 @@ impl Drop for SmallBytes {
             // SAFETY: the heap form owns a `Box<[u8]>` of exactly `len` bytes at `ptr`,
             // created by `from_box`; it is freed once, here.
             unsafe {
-                drop(Box::from_raw(ptr::slice_from_raw_parts_mut(self.0.heap.ptr, len)));
+                drop(Box::from_raw(ptr::slice_from_raw_parts_mut(
+                    self.0.heap.ptr,
+                    len,
+                )));
             }
         }
     }
@@ -240,7 +243,10 @@ mod tests {
         let mut d: crate::storage::dict::Dict<SmallBytes, SmallBytes> = Default::default();
         for i in 0..1000u32 {
             let k = format!("field:{i}").repeat((i % 4) as usize + 1);
-            d.insert(SmallBytes::new(k.as_bytes()), SmallBytes::new(&i.to_le_bytes()));
+            d.insert(
+                SmallBytes::new(k.as_bytes()),
+                SmallBytes::new(&i.to_le_bytes()),
+            );
         }
         for i in 0..1000u32 {
             let k = format!("field:{i}").repeat((i % 4) as usize + 1);
