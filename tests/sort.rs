@@ -20,7 +20,10 @@ fn bulks(items: &[&str]) -> Vec<u8> {
 /// Whether the server knows `cmd`; prints a notice when it does not.
 fn has(c: &mut RespClient, cmd: &str) -> bool {
     let r = c.cmd(&["COMMAND", "INFO", cmd]);
-    let known = !r.starts_with(b"*1\r\n*-1") && !r.starts_with(b"*1\r\n_");
+    // An unknown command's entry is a null (of whichever flavour).
+    let known = ![&b"*1\r\n*-1"[..], b"*1\r\n$-1", b"*1\r\n_"]
+        .iter()
+        .any(|null| r.starts_with(null));
     if !known {
         eprintln!("NOTICE: {} lacks {cmd}; skipping this part on it", c.name);
     }
