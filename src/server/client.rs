@@ -167,15 +167,22 @@ impl Client {
             .as_deref()
             .map(|n| String::from_utf8_lossy(n).into_owned())
             .unwrap_or_default();
-        let flags = if self.close_after_reply || self.close_asap {
-            "A"
-        } else if self.blocked.is_some() {
-            "b"
-        } else if self.multi.is_some() {
-            "x"
-        } else {
-            "N"
-        };
+        let mut flags = String::new();
+        if self.close_after_reply || self.close_asap {
+            flags.push('A');
+        }
+        if self.blocked.is_some() {
+            flags.push('b');
+        }
+        if self.no_evict {
+            flags.push('e');
+        }
+        if self.multi.is_some() {
+            flags.push('x');
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
             self.id,

@@ -62,6 +62,7 @@ impl Server {
             for addr in addrs {
                 match TcpListener::bind(addr) {
                     Ok(l) => {
+                        set_backlog(&l, config.tcp_backlog);
                         // With port 0 the first listener picks the port; the rest follow it.
                         if port == 0 {
                             port = l.local_addr()?.port();
@@ -521,6 +522,17 @@ fn read_some(client: &mut Client) -> io::Result<usize> {
     let n = *r.as_ref().unwrap_or(&0);
     client.qbuf.truncate(len + n);
     r
+}
+
+/// Listen again with `tcp-backlog` (mio listens with its own default; Linux lets a
+/// listening socket change its backlog this way).
+fn set_backlog(listener: &TcpListener, backlog: u32) {
+    use std::os::fd::AsRawFd;
+    let backlog = backlog.min(i32::MAX as u32) as libc::c_int;
+    // SAFETY: the fd belongs to a listening socket owned by `listener`.
+    unsafe {
+        libc::listen(listener.as_raw_fd(), backlog);
+    }
 }
 
 fn set_keepalive(stream: &TcpStream, interval: u64) {

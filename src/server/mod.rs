@@ -42,6 +42,8 @@ pub struct Stats {
     pub instantaneous_ops: f64,
     /// Highest allocated bytes seen by the cron or INFO (used_memory_peak).
     pub mem_peak: u64,
+    /// Error replies by their first word (INFO errorstats).
+    pub error_codes: std::collections::HashMap<String, u64>,
 }
 
 /// Calls and time per command (INFO commandstats).
@@ -165,7 +167,7 @@ impl ServerState {
             dbs,
             clients: Clients::default(),
             stats: Stats::default(),
-            cmd_stats: vec![CmdStat::default(); crate::commands::table::table().commands.len()],
+            cmd_stats: vec![CmdStat::default(); crate::commands::table::table().all.len()],
             now_ms: now,
             start_ms: now,
             rng,

@@ -39,6 +39,8 @@ pub struct Db {
     pub expired: u64,
     pub hits: u64,
     pub misses: u64,
+    /// Running estimate of the TTL left on volatile keys, ms (INFO keyspace `avg_ttl`).
+    pub avg_ttl: i64,
 }
 
 /// The outcome of one active-expiry pass over a database.
@@ -203,6 +205,7 @@ impl Db {
         self.touch_existing();
         self.keys.clear();
         self.expires.clear();
+        self.avg_ttl = 0;
     }
 
     /// Record that `key` was modified, for WATCH (Redis's `touchWatchedKey`). Db's own
@@ -302,11 +305,26 @@ impl Db {
         rand: &mut impl FnMut() -> u64,
     ) -> ExpireStats {
         if self.expires.is_empty() {
+            self.avg_ttl = 0;
             return ExpireStats::default();
         }
         let mut picked = Vec::with_capacity(samples);
         self.expires.sample(samples, rand, &mut picked);
         let sampled = picked.len();
+        // Redis's running average of the sampled keys' remaining TTL.
+        let live: Vec<i64> = picked
+            .iter()
+            .map(|(_, w)| **w - now)
+            .filter(|t| *t > 0)
+            .collect();
+        if !live.is_empty() {
+            let avg = live.iter().sum::<i64>() / live.len() as i64;
+            self.avg_ttl = if self.avg_ttl == 0 {
+                avg
+            } else {
+                (self.avg_ttl / 50) * 49 + avg / 50
+            };
+        }
         let dead: Vec<Key> = picked
             .into_iter()
             .filter(|(_, w)| **w <= now)
