@@ -412,10 +412,45 @@ fn sets_and_sorted_sets() {
         );
         // With STORE, a set is sorted alphabetically even BY nosort.
         c.expect(&["SORT", "s", "BY", "nosort", "STORE", "d"], int(4));
-        c.expect(&["LRANGE", "d", "0", "-1"], bulks(&["-1", "2", "30", "5"]));
+        c.expect(&["TYPE", "d"], b"+list\r\n");
+        if has(c, "lrange") {
+            c.expect(&["LRANGE", "d", "0", "-1"], bulks(&["-1", "2", "30", "5"]));
+        }
         c.expect(&["SADD", "t", "b", "c", "a"], int(3));
         c.expect(&["SORT", "t", "ALPHA"], bulks(&["a", "b", "c"]));
         c.expect(&["SORT", "t"], err(SCORE_ERR));
+        c.expect(&["MSET", "w_a", "3", "w_b", "1", "w_c", "2"], OK);
+        c.expect(&["SORT", "t", "BY", "w_*"], bulks(&["b", "c", "a"]));
+        c.expect(
+            &[
+                "SORT", "t", "BY", "w_*", "GET", "#", "GET", "w_*", "LIMIT", "1", "5",
+            ],
+            bulks(&["c", "2", "a", "3"]),
+        );
+        c.expect(&["HSET", "h_a", "f", "z"], int(1));
+        c.expect(&["HSET", "h_b", "f", "y"], int(1));
+        c.expect(
+            &["SORT", "t", "BY", "h_*->f", "ALPHA", "GET", "h_*->f"],
+            array(&[NIL.to_vec(), bulk("y"), bulk("z")]),
+        );
+        c.expect(
+            &["SORT_RO", "t", "BY", "h_*->f", "ALPHA", "DESC"],
+            bulks(&["a", "b", "c"]),
+        );
+        // A large (hashtable) set sorts the same whatever its internal order.
+        let mut add = vec!["SADD".to_string(), "big".to_string()];
+        add.extend((0..300).map(|i| format!("m{i}")));
+        let refs: Vec<&str> = add.iter().map(String::as_str).collect();
+        c.expect(&refs, int(300));
+        let mut want: Vec<String> = (0..300).map(|i| format!("m{i}")).collect();
+        want.sort();
+        let want: Vec<&str> = want.iter().map(String::as_str).collect();
+        c.expect(&["SORT", "big", "ALPHA"], bulks(&want));
+        c.expect(
+            &["SORT", "big", "ALPHA", "LIMIT", "10", "3"],
+            bulks(&want[10..13]),
+        );
+        c.expect(&["SORT", "big", "BY", "nosort", "STORE", "bd"], int(300));
         if !has(c, "zadd") {
             return;
         }
@@ -435,7 +470,9 @@ fn sets_and_sorted_sets() {
             bulks(&["a", "c"]),
         );
         c.expect(&["SORT", "z", "BY", "nosort", "STORE", "d"], int(3));
-        c.expect(&["LRANGE", "d", "0", "-1"], bulks(&["c", "a", "b"]));
+        if has(c, "lrange") {
+            c.expect(&["LRANGE", "d", "0", "-1"], bulks(&["c", "a", "b"]));
+        }
         c.expect(&["SORT", "z"], err(SCORE_ERR));
     });
 }

@@ -127,6 +127,9 @@ static CLIENT: &[Command] = &[
 ];
 
 fn ping(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    if ctx.client.subscribed() && !ctx.client.reply.resp3 && a.len() <= 2 {
+        return super::pubsub::subscribed_ping(ctx, a);
+    }
     match a.len() {
         1 => ctx.reply().simple("PONG"),
         2 => ctx.reply().bulk(a[1]),
@@ -264,6 +267,7 @@ fn quit(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
 
 fn reset(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
     super::transactions::discard(ctx.srv, ctx.client);
+    super::pubsub::unsubscribe_all(ctx.srv, ctx.client);
     let c = &mut *ctx.client;
     c.db = 0;
     c.reply.resp3 = false;

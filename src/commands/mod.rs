@@ -10,6 +10,7 @@ pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
+pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -129,6 +130,15 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
     if !client.authenticated && !cmd.has(flags::NO_AUTH) {
         srv.cmd_stats[stat_slot].rejected += 1;
         reject(srv, client, &CmdError::NoAuth.to_string());
+        return;
+    }
+    if client.subscribed() && !client.reply.resp3 && !pubsub::allowed_while_subscribed(cmd) {
+        let msg = format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            cmd.name
+        );
+        srv.cmd_stats[stat_slot].rejected += 1;
+        reject(srv, client, &msg);
         return;
     }
     if client.multi.is_some() && !transactions::runs_inside_multi(cmd) {

@@ -490,15 +490,15 @@ fn load(v: &Value) -> Result<(Kind, Vec<Vec<u8>>), CmdError> {
     }
 }
 
-// Adapters to the collection types. The list, set and sorted-set types are still
-// placeholders on main; these become real iterations when they land.
+// Adapters to the collection types. The list and sorted-set types are still placeholders
+// on main; their adapters become real iterations when they land.
 
 fn list_elements(_l: &crate::storage::list::List) -> Vec<Vec<u8>> {
     Vec::new()
 }
 
-fn set_elements(_s: &crate::storage::set::Set) -> Vec<Vec<u8>> {
-    Vec::new()
+fn set_elements(s: &crate::storage::set::Set) -> Vec<Vec<u8>> {
+    s.iter().map(|e| e.to_vec()).collect()
 }
 
 fn zset_elements(_z: &crate::storage::zset::ZSet) -> Vec<Vec<u8>> {

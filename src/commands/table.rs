@@ -68,6 +68,7 @@ pub enum Group {
     Bitmap,
     HyperLogLog,
     Transaction,
+    PubSub,
 }
 
 impl Group {
@@ -85,6 +86,7 @@ impl Group {
             Group::Bitmap => Some("@bitmap"),
             Group::HyperLogLog => Some("@hyperloglog"),
             Group::Transaction => Some("@transaction"),
+            Group::PubSub => None,
         }
     }
 
@@ -102,6 +104,7 @@ impl Group {
             Group::Bitmap => "bitmap",
             Group::HyperLogLog => "hyperloglog",
             Group::Transaction => "transactions",
+            Group::PubSub => "pubsub",
         }
     }
 }
@@ -253,7 +256,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 12] {
+pub fn families() -> [&'static [Command]; 13] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -266,6 +269,7 @@ pub fn families() -> [&'static [Command]; 12] {
         super::bitmaps::COMMANDS,
         super::hyperloglog::COMMANDS,
         super::transactions::COMMANDS,
+        super::pubsub::COMMANDS,
         super::sort::COMMANDS,
     ]
 }

@@ -10,7 +10,9 @@ pub mod blocking;
 pub mod client;
 pub mod cron;
 pub mod event_loop;
+pub mod input;
 pub mod log;
+pub mod pubsub;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -151,6 +153,7 @@ pub struct ServerState {
     pub executable: String,
     pub log: log::Logger,
     pub blocking: blocking::Blocking,
+    pub pubsub: pubsub::PubSub,
 }
 
 impl ServerState {
@@ -180,6 +183,7 @@ impl ServerState {
                 .unwrap_or_default(),
             log,
             blocking: blocking::Blocking::default(),
+            pubsub: pubsub::PubSub::default(),
             config,
         }
     }
