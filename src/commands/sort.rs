@@ -37,7 +37,7 @@ pub static COMMANDS: &[Command] = &[
     cmd(
         "sort",
         -2,
-        WRITE | DENYOOM | MOVABLE_KEYS,
+        WRITE | DENYOOM | MOVABLE_KEYS | DANGEROUS,
         (1, 1, 1),
         G,
         sort,
@@ -45,7 +45,7 @@ pub static COMMANDS: &[Command] = &[
     cmd(
         "sort_ro",
         -2,
-        READONLY | MOVABLE_KEYS,
+        READONLY | MOVABLE_KEYS | DANGEROUS,
         (1, 1, 1),
         G,
         sort_ro,
