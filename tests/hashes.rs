@@ -824,3 +824,61 @@ fn watch_sees_hash_writes() {
         assert_eq!(run(c, &mut other, &["HINCRBY", "h", "a", "x"]), ok);
     });
 }
+
+/// Keyspace notifications of hash writes, in Redis's order and names.
+#[test]
+fn keyspace_notifications() {
+    on_both(|c| {
+        c.expect(&["CONFIG", "SET", "notify-keyspace-events", "KEA"], OK);
+        let mut sub = RespClient::connect(c.port);
+        sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
+        let script: &[&[&str]] = &[
+            &["HSET", "h", "a", "1"],
+            &["HSET", "h", "a", "1"],
+            &["HMSET", "h", "b", "2"],
+            &["HSETNX", "h", "a", "9"],
+            &["HSETNX", "h", "c", "3"],
+            &["HINCRBY", "h", "n", "1"],
+            &["HINCRBY", "h", "a", "x"],
+            &["HINCRBYFLOAT", "h", "f", "1.5"],
+            &["HDEL", "h", "zz"],
+            &["HDEL", "h", "a", "b"],
+            &["HDEL", "h", "c", "n", "f"],
+            &["HGET", "h", "a"],
+            &["HSET", "marker", "x", "1"],
+        ];
+        for cmd in script {
+            c.cmd(cmd);
+        }
+        let mut events = Vec::new();
+        loop {
+            let v = sub.read_value();
+            let items = v.array();
+            let event = String::from_utf8_lossy(items[2].bytes()).into_owned();
+            let key = String::from_utf8_lossy(items[3].bytes()).into_owned();
+            if key == "marker" {
+                break;
+            }
+            events.push(format!(
+                "{}:{key}",
+                event.trim_start_matches("__keyevent@0__:")
+            ));
+        }
+        assert_eq!(
+            events,
+            [
+                "hset:h",
+                "hset:h",
+                "hset:h",
+                "hset:h",
+                "hincrby:h",
+                "hincrbyfloat:h",
+                "hdel:h",
+                "hdel:h",
+                "del:h"
+            ],
+            "[{}]",
+            c.name
+        );
+    });
+}

@@ -625,3 +625,35 @@ fn random_sorts_match_redis() {
         mismatches.join("\n")
     );
 }
+
+#[test]
+fn store_notifications() {
+    on_both(|c| {
+        if !has(c, "sadd") {
+            return;
+        }
+        c.expect(&["CONFIG", "SET", "notify-keyspace-events", "KEA"], OK);
+        c.expect(&["SADD", "t", "b", "a"], int(2));
+        let mut sub = RespClient::connect(c.port);
+        sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
+        c.expect(&["SORT", "t", "ALPHA", "STORE", "d"], int(2));
+        c.expect(&["SORT", "nokey", "STORE", "d"], int(0));
+        c.expect(&["SORT", "nokey", "STORE", "d"], int(0));
+        c.expect(&["HSET", "marker", "x", "1"], int(1));
+        let mut events = Vec::new();
+        loop {
+            let v = sub.read_value();
+            let items = v.array();
+            let event = String::from_utf8_lossy(items[2].bytes()).into_owned();
+            let key = String::from_utf8_lossy(items[3].bytes()).into_owned();
+            if key == "marker" {
+                break;
+            }
+            events.push(format!(
+                "{}:{key}",
+                event.trim_start_matches("__keyevent@0__:")
+            ));
+        }
+        assert_eq!(events, ["sortstore:d", "del:d"], "[{}]", c.name);
+    });
+}

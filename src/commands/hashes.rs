@@ -12,6 +12,7 @@ use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
 use super::keys::{parse_cursor, parse_scan_opts};
 use super::table::{Command, Group, cmd, flags::*};
+use crate::config::notify;
 use crate::protocol::Reply;
 use crate::storage::Db;
 use crate::storage::db::lru_clock;
@@ -152,12 +153,14 @@ fn set_pairs(ctx: &mut Ctx, a: &[&[u8]]) -> Result<usize, CmdError> {
 fn hset(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let created = set_pairs(ctx, a)?;
     ctx.reply().int(created as i64);
+    ctx.notify(notify::HASH, "hset", a[1]);
     Ok(())
 }
 
 fn hmset(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     set_pairs(ctx, a)?;
     ctx.reply().ok();
+    ctx.notify(notify::HASH, "hset", a[1]);
     Ok(())
 }
 
@@ -174,6 +177,7 @@ fn hsetnx(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         Ok(())
     })?;
     reply.int(1);
+    ctx.notify(notify::HASH, "hset", a[1]);
     Ok(())
 }
 
@@ -200,8 +204,9 @@ fn hmget(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 }
 
 fn hdel(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
-    let (db, reply, now) = ctx.db_and_reply();
+    let (db, _, now) = ctx.db_and_reply();
     let mut deleted = 0;
+    let mut removed = false;
     if let Some(h) = lookup_hash_write(db, a[1], now)? {
         for f in &a[2..] {
             if h.remove(f) {
@@ -213,12 +218,19 @@ fn hdel(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         }
         h.shrink_to_fit();
         if h.is_empty() {
-            db.delete(a[1]);
+            removed = db.delete(a[1]);
         } else if deleted > 0 {
             db.touch(a[1]);
         }
     }
-    reply.int(deleted);
+    // Redis notifies before replying here (and after, for the other hash writes).
+    if deleted > 0 {
+        ctx.notify(notify::HASH, "hdel", a[1]);
+        if removed {
+            ctx.notify(notify::GENERIC, "del", a[1]);
+        }
+    }
+    ctx.reply().int(deleted);
     Ok(())
 }
 
@@ -311,6 +323,7 @@ fn hincrby(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         Ok(new)
     })?;
     reply.int(value);
+    ctx.notify(notify::HASH, "hincrby", a[1]);
     Ok(())
 }
 
@@ -326,6 +339,7 @@ fn hincrbyfloat(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         Ok(new)
     })?;
     reply.bulk(&text);
+    ctx.notify(notify::HASH, "hincrbyfloat", a[1]);
     Ok(())
 }
 

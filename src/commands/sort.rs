@@ -28,6 +28,7 @@ use super::Ctx;
 use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
 use super::table::{Command, Group, cmd, flags::*};
+use crate::config::notify;
 use crate::storage::Db;
 use crate::storage::value::Value;
 
@@ -464,16 +465,15 @@ fn sort_generic(ctx: &mut Ctx, a: &[&[u8]], readonly: bool) -> CmdResult {
                 }
             }
             let n = out.len();
-            db.delete(dst);
+            let existed = db.delete(dst);
             if n > 0 {
-                db.insert(
-                    dst.into(),
-                    Value::List(Box::new(make_list(out, list_cfg))),
-                    None,
-                    now,
-                );
+                let list = make_list(out, list_cfg);
+                db.insert(dst.into(), Value::List(Box::new(list)), None, now);
+                ctx.notify(notify::LIST, "sortstore", dst);
+            } else if existed {
+                ctx.notify(notify::GENERIC, "del", dst);
             }
-            reply.int(n as i64);
+            ctx.reply().int(n as i64);
         }
     }
     Ok(())
