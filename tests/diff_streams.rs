@@ -837,7 +837,7 @@ impl Workload {
             24 => format!("XSETID {key} {}", self.strict_id()),
             _ => match self.rnd() % 4 {
                 0 => format!("DEL {key}"),
-                1 => "APPEND str x".into(),
+                1 => "SET str x".into(),
                 _ => format!("XINFO STREAM {key}"),
             },
         };
