@@ -101,6 +101,13 @@ impl Db {
         self.keys.get_mut(key)
     }
 
+    /// The entry under `key` with no expiry check, stats or LRU update: for commands that
+    /// read several keys at once (SINTER, SUNION...) after looking each one up, which did
+    /// the expiry and the accounting.
+    pub fn get(&self, key: &[u8]) -> Option<&Entry> {
+        self.keys.get(key)
+    }
+
     pub fn exists(&mut self, key: &[u8], now: i64) -> bool {
         self.expire_if_needed(key, now);
         self.keys.contains_key(key)
