@@ -846,3 +846,68 @@ fn redis_crate_usage_matches_redis() {
         crate_usage(&format!("{url}?protocol=resp3"));
     }
 }
+
+/// String commands on a key of another type. ferrokv has no list commands yet: until LPUSH
+/// exists there, this runs against redis-server only (keeping the expectations checked) and
+/// prints a notice for ferrokv; it starts checking ferrokv as soon as LPUSH lands.
+#[test]
+fn wrongtype_errors_on_other_types() {
+    on_both(|c| {
+        let pushed = c.cmd(&["LPUSH", "l", "a"]);
+        if pushed.starts_with(b"-ERR unknown command") {
+            eprintln!(
+                "NOTICE: [{}] no LPUSH yet: WRONGTYPE checks skipped",
+                c.name
+            );
+            return;
+        }
+        assert_eq!(pushed, int(1));
+        let wrongtype = err("WRONGTYPE Operation against a key holding the wrong kind of value");
+        for args in [
+            &["GET", "l"][..],
+            &["GETSET", "l", "v"],
+            &["GETDEL", "l"],
+            &["GETEX", "l"],
+            &["GETEX", "l", "EX", "0"],
+            &["SET", "l", "v", "GET"],
+            &["APPEND", "l", "x"],
+            &["STRLEN", "l"],
+            &["INCR", "l"],
+            &["DECRBY", "l", "2"],
+            &["INCRBYFLOAT", "l", "abc"],
+            &["GETRANGE", "l", "0", "-1"],
+            &["SUBSTR", "l", "0", "-1"],
+            &["SETRANGE", "l", "0", "x"],
+        ] {
+            c.expect(args, &wrongtype);
+        }
+        // Argument errors found before the type is looked at.
+        c.expect(&["INCRBY", "l", "abc"], err(NOT_INT));
+        c.expect(&["GETRANGE", "l", "a", "b"], err(NOT_INT));
+        c.expect(
+            &["SETRANGE", "l", "-1", "x"],
+            err("ERR offset is out of range"),
+        );
+        c.expect(&["GETEX", "l", "FOO"], err(SYNTAX));
+        c.expect(&["SET", "l", "v", "EX", "0", "GET"], bad_expire("set"));
+        c.expect(
+            &["LCS", "l", "x"],
+            err("ERR The specified keys must contain string values"),
+        );
+        // Not errors: MGET answers nil, SETNX/MSETNX/SET NX see an existing key.
+        c.expect(
+            &["MGET", "l", "nokey"],
+            array(&[NIL.to_vec(), NIL.to_vec()]),
+        );
+        c.expect(&["SETNX", "l", "v"], int(0));
+        c.expect(&["MSETNX", "l", "v", "other", "w"], int(0));
+        c.expect(&["SET", "l", "v", "NX"], NIL);
+        c.expect(&["TYPE", "l"], b"+list\r\n");
+        // SET and MSET replace a value of any type.
+        c.expect(&["SET", "l", "v"], OK);
+        c.expect(&["GET", "l"], bulk("v"));
+        c.expect(&["LPUSH", "l2", "a"], int(1));
+        c.expect(&["MSET", "l2", "w"], OK);
+        c.expect(&["TYPE", "l2"], b"+string\r\n");
+    });
+}

@@ -145,14 +145,7 @@ fn echo(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 }
 
 fn select(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
-    let id = args::int(a[1])?;
-    if id < i32::MIN as i64 || id > i32::MAX as i64 {
-        return Err(CmdError::NotInteger);
-    }
-    if id < 0 || id as usize >= ctx.srv.dbs.len() {
-        return Err(CmdError::DbIndexOutOfRange);
-    }
-    ctx.client.db = id as usize;
+    ctx.client.db = args::db_index(a[1], ctx.srv.dbs.len())?;
     ctx.reply().ok();
     Ok(())
 }
@@ -270,6 +263,7 @@ fn quit(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
 }
 
 fn reset(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
+    super::transactions::discard(ctx.srv, ctx.client);
     let c = &mut *ctx.client;
     c.db = 0;
     c.reply.resp3 = false;

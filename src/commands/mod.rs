@@ -3,15 +3,18 @@
 //! arity and authentication checks, the family handler, error reply, statistics.
 
 pub mod args;
+pub mod bitmaps;
 pub mod connection;
 pub mod error;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod server;
 pub mod sets;
 pub mod strings;
 pub mod table;
+pub mod transactions;
 pub mod zsets;
 
 use crate::protocol::Reply;
@@ -57,7 +60,7 @@ impl Ctx<'_> {
     /// Whether a blocking command may wait. Inside MULTI/EXEC and scripts it may not, and
     /// must reply as if it timed out.
     pub fn blocking_allowed(&self) -> bool {
-        true
+        !self.client.in_exec
     }
 
     /// True when a blocked command runs again because one of its keys became ready.
@@ -83,6 +86,7 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
         return;
     };
     let reply_start = client.reply.buf.len();
+    client.pending_name_is_exec = name.eq_ignore_ascii_case(b"exec");
     let Some((id, mut cmd)) = table().lookup(name) else {
         let mut msg = format!(
             "ERR unknown command '{}', with args beginning with: ",
@@ -123,6 +127,14 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
         reject(srv, client, &CmdError::NoAuth.to_string());
         return;
     }
+    if client.multi.is_some() && !transactions::runs_inside_multi(cmd) {
+        if cmd.has(flags::NO_MULTI) {
+            reject(srv, client, "ERR Command not allowed inside a transaction");
+            return;
+        }
+        transactions::queue(client, args);
+        return;
+    }
     let Some(handler) = cmd.handler else {
         return;
     };
@@ -148,11 +160,22 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
     apply_reply_mode(client, reply_start);
 }
 
-/// Reply with an error for a command that was not run (unknown, arity, auth).
+/// Reply with an error for a command that was not run (unknown, arity, auth...). Inside
+/// MULTI the transaction is flagged so EXEC aborts; a rejected EXEC aborts it at once.
 fn reject(srv: &mut ServerState, client: &mut Client, msg: &str) {
     let start = client.reply.buf.len();
     srv.stats.total_error_replies += 1;
-    client.reply.error(msg);
+    let is_exec = client.pending_name_is_exec;
+    if is_exec {
+        let reason = msg.strip_prefix("ERR ").unwrap_or(msg);
+        client.reply.error(&format!(
+            "EXECABORT Transaction discarded because of: {reason}"
+        ));
+        transactions::discard(srv, client);
+    } else {
+        client.multi_error |= client.multi.is_some();
+        client.reply.error(msg);
+    }
     apply_reply_mode(client, start);
 }
 

@@ -188,7 +188,19 @@ fn swapdb(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if !(0..n).contains(&first) || !(0..n).contains(&second) {
         return Err(CmdError::DbIndexOutOfRange);
     }
-    ctx.srv.dbs.swap(first as usize, second as usize);
+    let (a, b) = (first as usize, second as usize);
+    if a != b {
+        // Watched keys that exist in either database count as modified.
+        ctx.srv.dbs[a].touch_existing();
+        ctx.srv.dbs[b].touch_existing();
+        let (lo, hi) = (a.min(b), a.max(b));
+        let (left, right) = ctx.srv.dbs.split_at_mut(hi);
+        crate::storage::Db::swap_data(&mut left[lo], &mut right[0]);
+        ctx.srv.dbs[a].touch_existing();
+        ctx.srv.dbs[b].touch_existing();
+        ctx.srv.dbs[a].signal_existing_blocking_keys();
+        ctx.srv.dbs[b].signal_existing_blocking_keys();
+    }
     ctx.reply().ok();
     Ok(())
 }
@@ -225,7 +237,7 @@ fn debug(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let allowed = ctx.srv.config.enable_debug_command.allows(local);
     if !allowed {
         return Err(CmdError::msg(
-            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"no\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
         ));
     }
     if is(a[1], "sleep") && a.len() == 3 {

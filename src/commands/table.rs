@@ -63,6 +63,9 @@ pub enum Group {
     Hash,
     Set,
     SortedSet,
+    Bitmap,
+    HyperLogLog,
+    Transaction,
 }
 
 impl Group {
@@ -76,6 +79,9 @@ impl Group {
             Group::Hash => "@hash",
             Group::Set => "@set",
             Group::SortedSet => "@sortedset",
+            Group::Bitmap => "@bitmap",
+            Group::HyperLogLog => "@hyperloglog",
+            Group::Transaction => "@transaction",
         }
     }
 }
@@ -176,7 +182,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 8] {
+pub fn families() -> [&'static [Command]; 11] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -186,6 +192,9 @@ pub fn families() -> [&'static [Command]; 8] {
         super::hashes::COMMANDS,
         super::sets::COMMANDS,
         super::zsets::COMMANDS,
+        super::bitmaps::COMMANDS,
+        super::hyperloglog::COMMANDS,
+        super::transactions::COMMANDS,
     ]
 }
 

@@ -63,6 +63,16 @@ pub struct Client {
     pub lib_name: Option<Vec<u8>>,
     pub lib_ver: Option<Vec<u8>>,
     pub blocked: Option<Blocked>,
+    /// Commands queued by MULTI (None outside a transaction).
+    pub multi: Option<Vec<Vec<Vec<u8>>>>,
+    /// A command was rejected while queuing: EXEC must abort.
+    pub multi_error: bool,
+    /// Running the commands of EXEC (blocking commands must not block).
+    pub in_exec: bool,
+    /// The request being checked is an EXEC (a rejected EXEC aborts the transaction).
+    pub pending_name_is_exec: bool,
+    /// WATCHed keys: (db, key, version at WATCH, already expired at WATCH).
+    pub watched: Vec<(usize, Box<[u8]>, u64, bool)>,
     /// Set while a blocked command is run again because a key became ready.
     pub retrying: bool,
     /// Set when that rerun could not be served and the client keeps waiting.
@@ -114,6 +124,11 @@ impl Client {
             lib_name: None,
             lib_ver: None,
             blocked: None,
+            multi: None,
+            multi_error: false,
+            in_exec: false,
+            pending_name_is_exec: false,
+            watched: Vec::new(),
             retrying: false,
             reblocked: false,
             slot: 0,
@@ -156,11 +171,13 @@ impl Client {
             "A"
         } else if self.blocked.is_some() {
             "b"
+        } else if self.multi.is_some() {
+            "x"
         } else {
             "N"
         };
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
             self.id,
             self.addr,
             self.local_addr,
@@ -170,6 +187,7 @@ impl Client {
             (now_ms - self.last_interaction_ms).max(0) / 1000,
             flags,
             self.db,
+            self.multi.as_ref().map_or(-1, |m| m.len() as i64),
             self.qbuf.len(),
             self.qbuf.capacity() - self.qbuf.len(),
             self.qbuf.capacity(),

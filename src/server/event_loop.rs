@@ -507,6 +507,7 @@ impl Server {
     fn drop_client(&mut self, slot: usize, mut client: Box<Client>) {
         let _ = self.poll.registry().deregister(&mut client.stream);
         blocking::unregister(&mut self.state, &mut client);
+        crate::commands::transactions::unwatch_all(&mut self.state, &mut client);
         // The slot is empty while the client is taken; put it back so remove() frees it.
         self.state.clients.put_back(slot, client);
         self.state.clients.remove(slot);

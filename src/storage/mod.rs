@@ -1,7 +1,9 @@
 //! Storage: the keyspace and its values. Nothing here knows about sockets or the protocol.
 pub mod db;
 pub mod dict;
+pub mod encodings;
 pub mod hash;
+pub mod hll;
 pub mod list;
 pub mod set;
 pub mod value;

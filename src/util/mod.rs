@@ -1,4 +1,5 @@
 //! Small self-contained helpers shared by the protocol, config and command layers.
+pub mod bits;
 pub mod glob;
 pub mod lcs;
 pub mod numbers;
