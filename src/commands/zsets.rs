@@ -10,16 +10,18 @@ mod pop;
 mod range;
 mod setops;
 
+use super::Ctx;
 use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
 use super::keys::{parse_cursor, parse_scan_opts};
 use super::table::{Command, Group, cmd, flags::*};
-use super::Ctx;
 use crate::protocol::Reply;
 use crate::storage::Db;
 use crate::storage::db::lru_clock;
 use crate::storage::value::Value;
-use crate::storage::zset::{AddFlags, AddOutcome, Elem, LexBound, LexRange, Limits, ScoreRange, ZSet};
+use crate::storage::zset::{
+    AddFlags, AddOutcome, Elem, LexBound, LexRange, Limits, ScoreRange, ZSet,
+};
 use crate::util::glob::glob_match;
 use crate::util::numbers::{fmt_f64_17g, parse_f64_range_bound};
 
@@ -35,31 +37,157 @@ pub static COMMANDS: &[Command] = &[
     cmd("zcount", 4, READONLY | FAST, (1, 1, 1), Z, zcount),
     cmd("zlexcount", 4, READONLY | FAST, (1, 1, 1), Z, zlexcount),
     cmd("zrange", -4, READONLY, (1, 1, 1), Z, range::zrange),
-    cmd("zrangestore", -5, WRITE | DENYOOM, (1, 2, 1), Z, range::zrangestore),
+    cmd(
+        "zrangestore",
+        -5,
+        WRITE | DENYOOM,
+        (1, 2, 1),
+        Z,
+        range::zrangestore,
+    ),
     cmd("zrevrange", -4, READONLY, (1, 1, 1), Z, range::zrevrange),
-    cmd("zrangebyscore", -4, READONLY, (1, 1, 1), Z, range::zrangebyscore),
-    cmd("zrevrangebyscore", -4, READONLY, (1, 1, 1), Z, range::zrevrangebyscore),
-    cmd("zrangebylex", -4, READONLY, (1, 1, 1), Z, range::zrangebylex),
-    cmd("zrevrangebylex", -4, READONLY, (1, 1, 1), Z, range::zrevrangebylex),
-    cmd("zremrangebyrank", 4, WRITE, (1, 1, 1), Z, range::zremrangebyrank),
-    cmd("zremrangebyscore", 4, WRITE, (1, 1, 1), Z, range::zremrangebyscore),
-    cmd("zremrangebylex", 4, WRITE, (1, 1, 1), Z, range::zremrangebylex),
+    cmd(
+        "zrangebyscore",
+        -4,
+        READONLY,
+        (1, 1, 1),
+        Z,
+        range::zrangebyscore,
+    ),
+    cmd(
+        "zrevrangebyscore",
+        -4,
+        READONLY,
+        (1, 1, 1),
+        Z,
+        range::zrevrangebyscore,
+    ),
+    cmd(
+        "zrangebylex",
+        -4,
+        READONLY,
+        (1, 1, 1),
+        Z,
+        range::zrangebylex,
+    ),
+    cmd(
+        "zrevrangebylex",
+        -4,
+        READONLY,
+        (1, 1, 1),
+        Z,
+        range::zrevrangebylex,
+    ),
+    cmd(
+        "zremrangebyrank",
+        4,
+        WRITE,
+        (1, 1, 1),
+        Z,
+        range::zremrangebyrank,
+    ),
+    cmd(
+        "zremrangebyscore",
+        4,
+        WRITE,
+        (1, 1, 1),
+        Z,
+        range::zremrangebyscore,
+    ),
+    cmd(
+        "zremrangebylex",
+        4,
+        WRITE,
+        (1, 1, 1),
+        Z,
+        range::zremrangebylex,
+    ),
     cmd("zrank", 3, READONLY | FAST, (1, 1, 1), Z, zrank),
     cmd("zrevrank", 3, READONLY | FAST, (1, 1, 1), Z, zrevrank),
     cmd("zpopmin", -2, WRITE | FAST, (1, 1, 1), Z, pop::zpopmin),
     cmd("zpopmax", -2, WRITE | FAST, (1, 1, 1), Z, pop::zpopmax),
     cmd("zmpop", -4, WRITE | MOVABLE_KEYS, (0, 0, 0), Z, pop::zmpop),
-    cmd("bzpopmin", -3, WRITE | NOSCRIPT | BLOCKING | FAST, (1, -2, 1), Z, pop::bzpopmin),
-    cmd("bzpopmax", -3, WRITE | NOSCRIPT | BLOCKING | FAST, (1, -2, 1), Z, pop::bzpopmax),
-    cmd("bzmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, (0, 0, 0), Z, pop::bzmpop),
+    cmd(
+        "bzpopmin",
+        -3,
+        WRITE | NOSCRIPT | BLOCKING | FAST,
+        (1, -2, 1),
+        Z,
+        pop::bzpopmin,
+    ),
+    cmd(
+        "bzpopmax",
+        -3,
+        WRITE | NOSCRIPT | BLOCKING | FAST,
+        (1, -2, 1),
+        Z,
+        pop::bzpopmax,
+    ),
+    cmd(
+        "bzmpop",
+        -5,
+        WRITE | BLOCKING | MOVABLE_KEYS,
+        (0, 0, 0),
+        Z,
+        pop::bzmpop,
+    ),
     cmd("zrandmember", -2, READONLY, (1, 1, 1), Z, zrandmember),
-    cmd("zunion", -3, READONLY | MOVABLE_KEYS, (0, 0, 0), Z, setops::zunion),
-    cmd("zinter", -3, READONLY | MOVABLE_KEYS, (0, 0, 0), Z, setops::zinter),
-    cmd("zdiff", -3, READONLY | MOVABLE_KEYS, (0, 0, 0), Z, setops::zdiff),
-    cmd("zunionstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, (1, 1, 1), Z, setops::zunionstore),
-    cmd("zinterstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, (1, 1, 1), Z, setops::zinterstore),
-    cmd("zdiffstore", -4, WRITE | DENYOOM | MOVABLE_KEYS, (1, 1, 1), Z, setops::zdiffstore),
-    cmd("zintercard", -3, READONLY | MOVABLE_KEYS, (0, 0, 0), Z, setops::zintercard),
+    cmd(
+        "zunion",
+        -3,
+        READONLY | MOVABLE_KEYS,
+        (0, 0, 0),
+        Z,
+        setops::zunion,
+    ),
+    cmd(
+        "zinter",
+        -3,
+        READONLY | MOVABLE_KEYS,
+        (0, 0, 0),
+        Z,
+        setops::zinter,
+    ),
+    cmd(
+        "zdiff",
+        -3,
+        READONLY | MOVABLE_KEYS,
+        (0, 0, 0),
+        Z,
+        setops::zdiff,
+    ),
+    cmd(
+        "zunionstore",
+        -4,
+        WRITE | DENYOOM | MOVABLE_KEYS,
+        (1, 1, 1),
+        Z,
+        setops::zunionstore,
+    ),
+    cmd(
+        "zinterstore",
+        -4,
+        WRITE | DENYOOM | MOVABLE_KEYS,
+        (1, 1, 1),
+        Z,
+        setops::zinterstore,
+    ),
+    cmd(
+        "zdiffstore",
+        -4,
+        WRITE | DENYOOM | MOVABLE_KEYS,
+        (1, 1, 1),
+        Z,
+        setops::zdiffstore,
+    ),
+    cmd(
+        "zintercard",
+        -3,
+        READONLY | MOVABLE_KEYS,
+        (0, 0, 0),
+        Z,
+        setops::zintercard,
+    ),
     cmd("zscan", -3, READONLY, (1, 1, 1), Z, zscan),
 ];
 
@@ -86,7 +214,11 @@ fn lookup_read<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'a mu
 }
 
 /// The sorted set under `key` for a write (Redis's lookupKeyWrite: LRU touch, no stats).
-fn lookup_write<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'a mut ZSet>, CmdError> {
+fn lookup_write<'a>(
+    db: &'a mut Db,
+    key: &[u8],
+    now: i64,
+) -> Result<Option<&'a mut ZSet>, CmdError> {
     match db.peek(key, now) {
         None => Ok(None),
         Some(e) => {
@@ -279,7 +411,12 @@ fn zadd_generic(ctx: &mut Ctx, a: &[&[u8]], incr: bool) -> CmdResult {
         Ok(())
     };
     match lookup_write(db, key, now)? {
-        Some(z) => apply(z)?,
+        Some(z) => {
+            apply(z)?;
+            if added + updated > 0 {
+                db.touch(key);
+            }
+        }
         None if f.xx => {}
         None => {
             let mut z = ZSet::for_new_key(a[i + 1].len(), limits);
@@ -321,6 +458,8 @@ fn zrem(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     }
     if emptied {
         db.delete(key);
+    } else if deleted > 0 {
+        db.touch(key);
     }
     reply.int(deleted);
     Ok(())

@@ -19,6 +19,8 @@ mod skiplist;
 
 use std::cmp::Ordering;
 
+use super::encodings::listpack::{Listpack, LpEntry};
+use crate::util::numbers::{fmt_f64_17g, parse_f64_range_bound};
 pub use skiplist::SkipList;
 
 /// A member as stored: listpacks keep integer-looking members as integers.
@@ -101,11 +103,19 @@ pub struct ScoreRange {
 
 impl ScoreRange {
     pub fn gte_min(&self, s: f64) -> bool {
-        if self.minex { s > self.min } else { s >= self.min }
+        if self.minex {
+            s > self.min
+        } else {
+            s >= self.min
+        }
     }
 
     pub fn lte_max(&self, s: f64) -> bool {
-        if self.maxex { s < self.max } else { s <= self.max }
+        if self.maxex {
+            s < self.max
+        } else {
+            s <= self.max
+        }
     }
 
     /// A range that can hold nothing (zslIsInRange's first test).
@@ -143,12 +153,20 @@ fn cmp_member(v: &[u8], b: &LexBound) -> Ordering {
 impl LexRange {
     pub fn gte_min(&self, v: &[u8]) -> bool {
         let c = cmp_member(v, &self.min);
-        if self.minex { c == Ordering::Greater } else { c != Ordering::Less }
+        if self.minex {
+            c == Ordering::Greater
+        } else {
+            c != Ordering::Less
+        }
     }
 
     pub fn lte_max(&self, v: &[u8]) -> bool {
         let c = cmp_member(v, &self.max);
-        if self.maxex { c == Ordering::Less } else { c != Ordering::Greater }
+        if self.maxex {
+            c == Ordering::Less
+        } else {
+            c != Ordering::Greater
+        }
     }
 
     /// A range that can hold nothing (zslIsInLexRange's first test, with sdscmplex on the
@@ -190,8 +208,13 @@ pub enum AddOutcome {
     Nan,
 }
 
+/// Redis's LISTPACK_MAX_SAFETY_SIZE: a listpack never grows past 1 GiB.
+const LISTPACK_MAX_SAFETY_SIZE: usize = 1 << 30;
+
 #[derive(Debug, Clone, PartialEq)]
 enum Enc {
+    /// member, score, member, score... in order.
+    Listpack(Listpack),
     Skiplist(Box<SkipList>),
 }
 
@@ -203,7 +226,70 @@ pub struct ZSet {
 
 impl Default for ZSet {
     fn default() -> Self {
-        ZSet::new_skiplist(0)
+        ZSet::new_listpack()
+    }
+}
+
+fn elem(e: LpEntry<'_>) -> Elem<'_> {
+    match e {
+        LpEntry::Int(n) => Elem::Int(n),
+        LpEntry::Str(b) => Elem::Str(b),
+    }
+}
+
+/// A score as a listpack holds it (zzlGetScore): an integer, or text read with strtod
+/// (at most 127 bytes of it, as zzlStrtod copies into a 128-byte buffer).
+fn lp_score(e: LpEntry<'_>) -> f64 {
+    match e {
+        LpEntry::Int(n) => n as f64,
+        LpEntry::Str(b) => {
+            let b = &b[..b.len().min(127)];
+            std::str::from_utf8(b)
+                .ok()
+                .and_then(|t| t.parse::<f64>().ok())
+                .or_else(|| parse_f64_range_bound(b))
+                .unwrap_or(0.0)
+        }
+    }
+}
+
+/// Position of `member`'s entry (zzlFind).
+fn lp_find(lp: &Listpack, member: &[u8]) -> Option<usize> {
+    lp.find(lp.first()?, member, 1)
+}
+
+/// Insert a member known to be absent at its place (zzlInsert: before the first element
+/// with a greater score, or an equal score and a greater member).
+fn lp_insert(lp: &mut Listpack, member: &[u8], score: f64) {
+    let mut at = None;
+    let mut p = lp.first();
+    while let Some(ep) = p {
+        let Some(sp) = lp.next(ep) else { break };
+        let s = lp_score(lp.get(sp));
+        if s > score || (s == score && lp.get(ep).with_bytes(|m| m > member)) {
+            at = Some(ep);
+            break;
+        }
+        p = lp.next(sp);
+    }
+    let mut text = Vec::with_capacity(24);
+    fmt_f64_17g(score, &mut text);
+    match at {
+        Some(ep) => {
+            let mp = lp.insert_before(ep, member);
+            lp.insert_after(mp, &text);
+        }
+        None => {
+            lp.push_back(member);
+            lp.push_back(&text);
+        }
+    }
+}
+
+/// Remove the (member, score) pair whose member entry is at `ep`.
+fn lp_delete_pair(lp: &mut Listpack, ep: usize) {
+    if lp.delete(ep).is_some() {
+        lp.delete(ep);
     }
 }
 
@@ -213,6 +299,11 @@ pub struct Iter<'a> {
 }
 
 enum IterInner<'a> {
+    Listpack {
+        lp: &'a Listpack,
+        pos: Option<usize>,
+        rev: bool,
+    },
     Skiplist(skiplist::Iter<'a>),
 }
 
@@ -221,6 +312,16 @@ impl<'a> Iterator for Iter<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.inner {
+            IterInner::Listpack { lp, pos, rev } => {
+                let ep = (*pos)?;
+                let sp = lp.next(ep)?;
+                *pos = if *rev {
+                    lp.prev(ep).and_then(|p| lp.prev(p))
+                } else {
+                    lp.next(sp)
+                };
+                Some((elem(lp.get(ep)), lp_score(lp.get(sp))))
+            }
             IterInner::Skiplist(it) => it.next().map(|(m, s)| (Elem::Str(m), s)),
         }
     }
@@ -229,8 +330,9 @@ impl<'a> Iterator for Iter<'a> {
 impl ZSet {
     /// An empty set in the small encoding.
     pub fn new_listpack() -> Self {
-        // The listpack encoding is not wired in yet.
-        ZSet::new_skiplist(0)
+        ZSet {
+            enc: Enc::Listpack(Listpack::new()),
+        }
     }
 
     pub fn new_skiplist(capacity: usize) -> Self {
@@ -250,24 +352,54 @@ impl ZSet {
     }
 
     /// A set holding `items` (sorted, distinct), in the encoding its size calls for
-    /// (ZUNIONSTORE and friends: zsetConvertToListpackIfNeeded).
+    /// (zsetConvertToListpackIfNeeded, used by ZRANGESTORE and ZUNIONSTORE & co).
     pub fn from_sorted(items: Vec<(Vec<u8>, f64)>, limits: Limits) -> Self {
-        let mut z = ZSet::new_skiplist(items.len());
-        for (m, s) in &items {
-            z.insert_new(m, *s, limits);
+        let total: usize = items.iter().map(|(m, _)| m.len()).sum();
+        let longest = items.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
+        if items.len() <= limits.entries
+            && longest <= limits.value
+            && total <= LISTPACK_MAX_SAFETY_SIZE
+        {
+            let mut lp = Listpack::with_capacity(total + items.len() * 12);
+            let mut text = Vec::with_capacity(24);
+            for (m, s) in &items {
+                lp.push_back(m);
+                text.clear();
+                fmt_f64_17g(*s, &mut text);
+                lp.push_back(&text);
+            }
+            return ZSet {
+                enc: Enc::Listpack(lp),
+            };
         }
-        z
+        let mut sl = SkipList::with_capacity(items.len());
+        for (m, s) in &items {
+            sl.insert(m, *s);
+        }
+        ZSet {
+            enc: Enc::Skiplist(Box::new(sl)),
+        }
     }
 
     /// Redis's name of the current encoding (OBJECT ENCODING).
     pub fn encoding_name(&self) -> &'static str {
         match &self.enc {
+            Enc::Listpack(_) => "listpack",
             Enc::Skiplist(_) => "skiplist",
+        }
+    }
+
+    /// The listpack bytes, when in the small encoding (RDB, DUMP).
+    pub fn listpack(&self) -> Option<&Listpack> {
+        match &self.enc {
+            Enc::Listpack(lp) => Some(lp),
+            Enc::Skiplist(_) => None,
         }
     }
 
     pub fn len(&self) -> usize {
         match &self.enc {
+            Enc::Listpack(lp) => lp.len() / 2,
             Enc::Skiplist(sl) => sl.len(),
         }
     }
@@ -278,13 +410,37 @@ impl ZSet {
 
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.enc {
+            Enc::Listpack(lp) => {
+                let ep = lp_find(lp, member)?;
+                Some(lp_score(lp.get(lp.next(ep)?)))
+            }
             Enc::Skiplist(sl) => sl.score(member),
         }
     }
 
-    /// Add a member known to be absent (converting the encoding if needed).
-    fn insert_new(&mut self, member: &[u8], score: f64, _limits: Limits) {
+    /// Move to the skiplist encoding (zsetConvert).
+    fn convert_to_skiplist(&mut self) {
+        if let Enc::Listpack(lp) = &self.enc {
+            let mut sl = SkipList::with_capacity(lp.len() / 2 + 1);
+            for (m, s) in self.iter() {
+                m.with_bytes(|m| sl.insert(m, s));
+            }
+            self.enc = Enc::Skiplist(Box::new(sl));
+        }
+    }
+
+    /// Add a member known to be absent, converting to a skiplist when the listpack
+    /// would outgrow the limits.
+    fn insert_new(&mut self, member: &[u8], score: f64, limits: Limits) {
+        if let Enc::Listpack(lp) = &self.enc
+            && (lp.len() / 2 + 1 > limits.entries
+                || member.len() > limits.value
+                || lp.bytes_len() + member.len() > LISTPACK_MAX_SAFETY_SIZE)
+        {
+            self.convert_to_skiplist();
+        }
         match &mut self.enc {
+            Enc::Listpack(lp) => lp_insert(lp, member, score),
             Enc::Skiplist(sl) => sl.insert(member, score),
         }
     }
@@ -326,6 +482,12 @@ impl ZSet {
     /// Change the score of a present member.
     fn set_score(&mut self, member: &[u8], score: f64) {
         match &mut self.enc {
+            Enc::Listpack(lp) => {
+                if let Some(ep) = lp_find(lp, member) {
+                    lp_delete_pair(lp, ep);
+                    lp_insert(lp, member, score);
+                }
+            }
             Enc::Skiplist(sl) => {
                 sl.update(member, score);
             }
@@ -334,6 +496,13 @@ impl ZSet {
 
     pub fn remove(&mut self, member: &[u8]) -> bool {
         match &mut self.enc {
+            Enc::Listpack(lp) => match lp_find(lp, member) {
+                Some(ep) => {
+                    lp_delete_pair(lp, ep);
+                    true
+                }
+                None => false,
+            },
             Enc::Skiplist(sl) => sl.remove(member).is_some(),
         }
     }
@@ -341,6 +510,20 @@ impl ZSet {
     /// 0-based rank from the lowest score, or from the highest when `rev`.
     pub fn rank(&self, member: &[u8], rev: bool) -> Option<usize> {
         let r = match &self.enc {
+            Enc::Listpack(lp) => {
+                let ep = lp_find(lp, member)?;
+                // Entries before the member's, halved.
+                let mut n = 0;
+                let mut p = lp.first();
+                while let Some(x) = p {
+                    if x == ep {
+                        break;
+                    }
+                    n += 1;
+                    p = lp.next(x);
+                }
+                n / 2
+            }
             Enc::Skiplist(sl) => sl.rank(member)?,
         };
         Some(if rev { self.len() - 1 - r } else { r })
@@ -349,6 +532,16 @@ impl ZSet {
     /// Elements from 0-based `rank` (from the head, or from the tail when `rev`) onwards.
     pub fn iter_from(&self, rank: usize, rev: bool) -> Iter<'_> {
         let inner = match &self.enc {
+            Enc::Listpack(lp) => {
+                let pos = i64::try_from(rank).ok().and_then(|r| {
+                    if rev {
+                        lp.seek(-2 - 2 * r)
+                    } else {
+                        lp.seek(2 * r)
+                    }
+                });
+                IterInner::Listpack { lp, pos, rev }
+            }
             Enc::Skiplist(sl) => IterInner::Skiplist(sl.iter_from(rank, rev)),
         };
         Iter { inner }
@@ -363,10 +556,15 @@ impl ZSet {
         self.iter_from(rank, false).next()
     }
 
-    /// Number of leading elements (in order) for which `pred` holds, assuming it holds
-    /// for a prefix. O(log n) on a skiplist, O(n) on a listpack.
-    fn count_prefix(&self, pred: impl FnMut(&[u8], f64) -> bool) -> usize {
+    /// Number of leading elements (in order) for which `pred` holds. On a skiplist this
+    /// descends in O(log n), which assumes `pred` holds for a prefix of the order; a
+    /// listpack is walked from the head, as Redis walks it.
+    fn count_prefix(&self, mut pred: impl FnMut(&[u8], f64) -> bool) -> usize {
         match &self.enc {
+            Enc::Listpack(_) => self
+                .iter()
+                .take_while(|(m, s)| m.with_bytes(|m| pred(m, *s)))
+                .count(),
             Enc::Skiplist(sl) => sl.count_prefix(pred),
         }
     }
@@ -381,10 +579,24 @@ impl ZSet {
         (first < end).then(|| (first, end - 1))
     }
 
+    /// zslIsInLexRange / zzlIsInLexRange: the range is not empty, the last element is
+    /// above its min and the first below its max.
+    fn lex_may_overlap(&self, r: &LexRange) -> bool {
+        if r.is_empty() {
+            return false;
+        }
+        let (Some((first, _)), Some((last, _))) =
+            (self.iter().next(), self.iter_from(0, true).next())
+        else {
+            return false;
+        };
+        last.with_bytes(|m| r.gte_min(m)) && first.with_bytes(|m| r.lte_max(m))
+    }
+
     /// Forward rank of the first element of a lex range (zslFirstInLexRange and the
     /// listpack's zzlFirstInLexRange).
     pub fn lex_first(&self, r: &LexRange) -> Option<usize> {
-        if r.is_empty() || self.is_empty() {
+        if !self.lex_may_overlap(r) {
             return None;
         }
         let first = self.count_prefix(|m, _| !r.gte_min(m));
@@ -392,40 +604,70 @@ impl ZSet {
         m.with_bytes(|m| r.lte_max(m)).then_some(first)
     }
 
-    /// Forward rank of the last element of a lex range (zslLastInLexRange).
+    /// Forward rank of the last element of a lex range (zslLastInLexRange, or the
+    /// listpack's zzlLastInLexRange, which walks from the tail).
     pub fn lex_last(&self, r: &LexRange) -> Option<usize> {
-        if r.is_empty() || self.is_empty() {
+        if !self.lex_may_overlap(r) {
             return None;
         }
-        let end = self.count_prefix(|m, _| r.lte_max(m));
-        let last = end.checked_sub(1)?;
+        let last = match &self.enc {
+            Enc::Listpack(_) => {
+                let above = self
+                    .iter_from(0, true)
+                    .take_while(|(m, _)| m.with_bytes(|m| !r.lte_max(m)))
+                    .count();
+                (self.len() - above).checked_sub(1)?
+            }
+            Enc::Skiplist(_) => self.count_prefix(|m, _| r.lte_max(m)).checked_sub(1)?,
+        };
         let (m, _) = self.get(last)?;
         m.with_bytes(|m| r.gte_min(m)).then_some(last)
     }
 
-    /// ZLEXCOUNT.
+    /// How many elements from forward rank `first` on are below the lex range's max.
+    fn lex_run(&self, first: usize, r: &LexRange) -> usize {
+        self.iter_from(first, false)
+            .take_while(|(m, _)| m.with_bytes(|m| r.lte_max(m)))
+            .count()
+    }
+
+    /// ZLEXCOUNT: a walk on a listpack, rank arithmetic on a skiplist, as Redis.
     pub fn lex_count(&self, r: &LexRange) -> usize {
         let Some(first) = self.lex_first(r) else {
             return 0;
         };
-        let len = self.len();
-        let mut count = len - first;
-        if let Some(last) = self.lex_last(r) {
-            count -= len - (last + 1);
+        match &self.enc {
+            Enc::Listpack(_) => self.lex_run(first, r),
+            Enc::Skiplist(_) => {
+                let len = self.len();
+                let mut count = len - first;
+                if let Some(last) = self.lex_last(r) {
+                    count -= len - (last + 1);
+                }
+                count
+            }
         }
-        count
     }
 
     /// Delete the elements of forward ranks `start..=end` (clamped by the caller).
     pub fn delete_ranks(&mut self, start: usize, end: usize) -> usize {
+        let n = end + 1 - start;
         match &mut self.enc {
-            Enc::Skiplist(sl) => sl.delete_range(start, end + 1 - start),
+            Enc::Listpack(lp) => {
+                lp.delete_range(2 * start, 2 * n);
+                n
+            }
+            Enc::Skiplist(sl) => sl.delete_range(start, n),
         }
     }
 
     /// ZREMRANGEBYSCORE.
     pub fn delete_score_range(&mut self, r: &ScoreRange) -> usize {
         match &mut self.enc {
+            Enc::Listpack(_) => match self.score_range(r) {
+                Some((first, last)) => self.delete_ranks(first, last),
+                None => 0,
+            },
             Enc::Skiplist(sl) => sl.delete_while(|_, s| !r.gte_min(s), |_, s| r.lte_max(s)),
         }
     }
@@ -433,6 +675,15 @@ impl ZSet {
     /// ZREMRANGEBYLEX.
     pub fn delete_lex_range(&mut self, r: &LexRange) -> usize {
         match &mut self.enc {
+            Enc::Listpack(_) => {
+                let Some(first) = self.lex_first(r) else {
+                    return 0;
+                };
+                match self.lex_run(first, r) {
+                    0 => 0,
+                    n => self.delete_ranks(first, first + n - 1),
+                }
+            }
             Enc::Skiplist(sl) => sl.delete_while(|m, _| !r.gte_min(m), |m, _| r.lte_max(m)),
         }
     }
@@ -441,6 +692,12 @@ impl ZSet {
     /// listpack is returned whole with cursor 0, as Redis does.
     pub fn scan(&self, cursor: u64, mut f: impl FnMut(Elem<'_>, f64)) -> u64 {
         match &self.enc {
+            Enc::Listpack(_) => {
+                for (m, s) in self.iter() {
+                    f(m, s);
+                }
+                0
+            }
             Enc::Skiplist(sl) => sl.scan(cursor, |m, s| f(Elem::Str(m), s)),
         }
     }
@@ -448,6 +705,7 @@ impl ZSet {
     /// Approximate bytes used (MEMORY USAGE).
     pub fn heap_bytes(&self) -> usize {
         match &self.enc {
+            Enc::Listpack(lp) => lp.capacity(),
             Enc::Skiplist(sl) => sl.heap_bytes(),
         }
     }

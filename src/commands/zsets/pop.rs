@@ -9,9 +9,9 @@
 //! runs again (`ctx.is_retry()`). On a retry a key that now holds another type is passed
 //! over instead of failing, since Redis only serves a waiter from a key of its type.
 
+use super::super::Ctx;
 use super::super::args::{self, is, timeout_deadline};
 use super::super::error::{CmdError, CmdResult};
-use super::super::Ctx;
 use super::{lookup_write, positive, reply_elem};
 use crate::storage::value::Value;
 
@@ -118,6 +118,8 @@ fn pop_generic(
     }
     if emptied {
         db.delete(key);
+    } else {
+        db.touch(key);
     }
     Ok(true)
 }

@@ -5,9 +5,9 @@
 //! (an unknown one, or one the command form does not take, is a syntax error), then the
 //! LIMIT/WITHSCORES conflicts, then the range itself, and only then the key.
 
+use super::super::Ctx;
 use super::super::args::{self, is};
 use super::super::error::{CmdError, CmdResult};
-use super::super::Ctx;
 use super::{
     limits, lookup_read, lookup_write, parse_lex_range, parse_score_range, reply_item,
     reply_items_header,
@@ -171,7 +171,13 @@ fn generic(
 }
 
 /// The elements a range selects, in reply order.
-fn collect<'a>(z: &'a ZSet, spec: &Spec, rev: bool, offset: i64, limit: i64) -> Vec<(Elem<'a>, f64)> {
+fn collect<'a>(
+    z: &'a ZSet,
+    spec: &Spec,
+    rev: bool,
+    offset: i64,
+    limit: i64,
+) -> Vec<(Elem<'a>, f64)> {
     let len = z.len() as i64;
     match spec {
         Spec::Rank(start, end) => {
@@ -217,12 +223,18 @@ fn collect<'a>(z: &'a ZSet, spec: &Spec, rev: bool, offset: i64, limit: i64) -> 
                 return Vec::new();
             };
             let from = if rev { z.len() - 1 - pos } else { pos };
-            let n = if limit < 0 { usize::MAX } else { limit as usize };
+            let n = if limit < 0 {
+                usize::MAX
+            } else {
+                limit as usize
+            };
             let Some(from) = from.checked_add(offset as usize) else {
                 return Vec::new();
             };
             z.iter_from(from, rev)
-                .take_while(|(m, _)| m.with_bytes(|m| if rev { r.gte_min(m) } else { r.lte_max(m) }))
+                .take_while(|(m, _)| {
+                    m.with_bytes(|m| if rev { r.gte_min(m) } else { r.lte_max(m) })
+                })
                 .take(n)
                 .collect()
         }
@@ -271,6 +283,8 @@ fn remrange(ctx: &mut Ctx, key: &[u8], op: impl FnOnce(&mut ZSet) -> usize) -> C
     }
     if emptied {
         db.delete(key);
+    } else if deleted > 0 {
+        db.touch(key);
     }
     reply.int(deleted as i64);
     Ok(())

@@ -11,9 +11,9 @@
 
 use std::collections::HashMap;
 
+use super::super::Ctx;
 use super::super::args::{self, is};
 use super::super::error::{CmdError, CmdResult};
-use super::super::Ctx;
 use super::{limits, reply_item, reply_items_header};
 use crate::storage::set::Set;
 use crate::storage::value::Value;

@@ -523,7 +523,11 @@ impl SkipList {
         let cur = if rank >= self.len {
             NIL
         } else if rev {
-            if rank == 0 { self.tail } else { self.node_at(self.len - 1 - rank) }
+            if rank == 0 {
+                self.tail
+            } else {
+                self.node_at(self.len - 1 - rank)
+            }
         } else if rank == 0 {
             self.head[0].forward
         } else {
@@ -541,7 +545,8 @@ impl SkipList {
     /// assuming it holds for a prefix of the order (as `score < x` or `member < x` on a
     /// set where all scores are equal). O(log n).
     pub fn count_prefix(&self, mut pred: impl FnMut(&[u8], f64) -> bool) -> usize {
-        self.descend(|f| pred(self.member_of(f), self.score_of(f))).0
+        self.descend(|f| pred(self.member_of(f), self.score_of(f)))
+            .0
     }
 
     /// Delete `count` elements from 0-based `start` (zslDeleteRangeByRank). Returns the
@@ -838,7 +843,10 @@ mod tests {
                 }
             }
             sl.check();
-            let all: Vec<_> = sl.iter_from(0, false).map(|(m, s)| (m.to_vec(), s)).collect();
+            let all: Vec<_> = sl
+                .iter_from(0, false)
+                .map(|(m, s)| (m.to_vec(), s))
+                .collect();
             assert_eq!(all, model.list());
         }
     }
