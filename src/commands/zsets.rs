@@ -307,13 +307,13 @@ fn parse_lex_range(min: &[u8], max: &[u8]) -> Result<LexRange, CmdError> {
     })
 }
 
-/// A count argument that must be >= 0 (getPositiveLongFromObjectOrReply).
+/// A count argument that must be >= 0 (getPositiveLongFromObjectOrReply): in Redis 7.0
+/// a non-number gets the same text as a negative number.
 fn positive(arg: &[u8]) -> Result<i64, CmdError> {
-    let n = args::int(arg)?;
-    if n < 0 {
-        return Err(CmdError::msg("ERR value is out of range, must be positive"));
+    match args::int(arg) {
+        Ok(n) if n >= 0 => Ok(n),
+        _ => Err(CmdError::msg("ERR value is out of range, must be positive")),
     }
-    Ok(n)
 }
 
 // ---- ZADD / ZINCRBY
@@ -578,12 +578,18 @@ fn zscan(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 fn zrandmember(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if a.len() >= 3 {
         let l = args::int(a[2])?;
+        if l == i64::MIN {
+            return Err(CmdError::msg(
+                "ERR value is out of range, value must between -9223372036854775807 and \
+                 9223372036854775807",
+            ));
+        }
         let withscores = match a.len() {
             3 => false,
             4 if is(a[3], "withscores") => true,
             _ => return Err(CmdError::Syntax),
         };
-        if withscores && !(i64::MIN / 2..=i64::MAX / 2).contains(&l) {
+        if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
             return Err(CmdError::msg("ERR value is out of range"));
         }
         return zrandmember_count(ctx, a[1], l, withscores);
