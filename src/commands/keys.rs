@@ -17,7 +17,7 @@ pub static COMMANDS: &[Command] = &[
     cmd("unlink", -2, WRITE | FAST, (1, -1, 1), G, del),
     cmd("exists", -2, READONLY | FAST, (1, -1, 1), G, exists),
     cmd("type", 2, READONLY | FAST, (1, 1, 1), G, type_),
-    cmd("keys", 2, READONLY, (0, 0, 0), G, keys),
+    cmd("keys", 2, READONLY | DANGEROUS, (0, 0, 0), G, keys),
     cmd("scan", -2, READONLY, (0, 0, 0), G, scan),
     cmd("randomkey", 1, READONLY, (0, 0, 0), G, randomkey),
     cmd("rename", 3, WRITE, (1, 2, 1), G, rename),

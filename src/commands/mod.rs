@@ -10,6 +10,7 @@ pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
+pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod strings;
@@ -68,6 +69,24 @@ impl Ctx<'_> {
         self.client.retrying
     }
 
+    /// Publish a keyspace notification for `key` in the client's database (Redis's
+    /// `notifyKeyspaceEvent`); a no-op unless `notify-keyspace-events` enables `class`.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.client.db;
+        self.notify_db(db, class, event, key);
+    }
+
+    /// [`Ctx::notify`] for a key in another database (MOVE, COPY ... DB).
+    pub fn notify_db(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
+        if self.srv.config.notify_keyspace_events & class == 0 {
+            return;
+        }
+        // Events the keyspace logged during this command (a key created: "new") come first,
+        // as Redis emits them at the moment they happen.
+        crate::server::notify::drain(self.srv, Some(&mut *self.client));
+        crate::server::notify::event(self.srv, Some(&mut *self.client), db, class, event, key);
+    }
+
     /// Make the client wait on `keys` until data arrives or `deadline` (unix ms) passes.
     /// The handler writes no reply. On a retry, this keeps the client waiting in its
     /// original place in the queues.
@@ -87,7 +106,7 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
     };
     let reply_start = client.reply.buf.len();
     client.pending_name_is_exec = name.eq_ignore_ascii_case(b"exec");
-    let Some((id, mut cmd)) = table().lookup(name) else {
+    let Some((_, mut cmd)) = table().lookup(name) else {
         let mut msg = format!(
             "ERR unknown command '{}', with args beginning with: ",
             trunc(name, 128)
@@ -118,17 +137,30 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
             }
         }
     }
+    let stat_slot = table().stat_index(cmd);
     if !cmd.arity_ok(args.len()) {
         let msg = format!("ERR wrong number of arguments for '{}' command", cmd.name);
+        srv.cmd_stats[stat_slot].rejected += 1;
         reject(srv, client, &msg);
         return;
     }
     if !client.authenticated && !cmd.has(flags::NO_AUTH) {
+        srv.cmd_stats[stat_slot].rejected += 1;
         reject(srv, client, &CmdError::NoAuth.to_string());
+        return;
+    }
+    if client.subscribed() && !client.reply.resp3 && !pubsub::allowed_while_subscribed(cmd) {
+        let msg = format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            cmd.name
+        );
+        srv.cmd_stats[stat_slot].rejected += 1;
+        reject(srv, client, &msg);
         return;
     }
     if client.multi.is_some() && !transactions::runs_inside_multi(cmd) {
         if cmd.has(flags::NO_MULTI) {
+            srv.cmd_stats[stat_slot].rejected += 1;
             reject(srv, client, "ERR Command not allowed inside a transaction");
             return;
         }
@@ -148,14 +180,15 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
     };
     let result = handler(&mut ctx, args);
     let (srv, client) = (ctx.srv, ctx.client);
-    let stat = &mut srv.cmd_stats[id];
+    let stat = &mut srv.cmd_stats[stat_slot];
     stat.calls += 1;
     stat.usec += (unix_us() - start).max(0) as u64;
     srv.stats.commands_processed += 1;
     if let Err(e) = result {
         stat.failed += 1;
-        srv.stats.total_error_replies += 1;
-        client.reply.error(&e.to_string());
+        let msg = e.to_string();
+        count_error(srv, &msg);
+        client.reply.error(&msg);
     }
     apply_reply_mode(client, reply_start);
 }
@@ -164,7 +197,7 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
 /// MULTI the transaction is flagged so EXEC aborts; a rejected EXEC aborts it at once.
 fn reject(srv: &mut ServerState, client: &mut Client, msg: &str) {
     let start = client.reply.buf.len();
-    srv.stats.total_error_replies += 1;
+    count_error(srv, msg);
     let is_exec = client.pending_name_is_exec;
     if is_exec {
         let reason = msg.strip_prefix("ERR ").unwrap_or(msg);
@@ -177,6 +210,19 @@ fn reject(srv: &mut ServerState, client: &mut Client, msg: &str) {
         client.reply.error(msg);
     }
     apply_reply_mode(client, start);
+}
+
+/// INFO's total_error_replies and errorstats (by the error's first word).
+fn count_error(srv: &mut ServerState, msg: &str) {
+    srv.stats.total_error_replies += 1;
+    let code = msg.split(' ').next().unwrap_or("ERR");
+    let codes = &mut srv.stats.error_codes;
+    if let Some(n) = codes.get_mut(code) {
+        *n += 1;
+    } else if codes.len() < 128 {
+        // Redis stops tracking new codes past 128 of them.
+        codes.insert(code.to_string(), 1);
+    }
 }
 
 /// CLIENT REPLY OFF/SKIP: drop what the command wrote.

@@ -10,7 +10,10 @@ pub mod blocking;
 pub mod client;
 pub mod cron;
 pub mod event_loop;
+pub mod input;
 pub mod log;
+pub mod notify;
+pub mod pubsub;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -42,6 +45,8 @@ pub struct Stats {
     pub instantaneous_ops: f64,
     /// Highest allocated bytes seen by the cron or INFO (used_memory_peak).
     pub mem_peak: u64,
+    /// Error replies by their first word (INFO errorstats).
+    pub error_codes: std::collections::HashMap<String, u64>,
 }
 
 /// Calls and time per command (INFO commandstats).
@@ -149,6 +154,9 @@ pub struct ServerState {
     pub executable: String,
     pub log: log::Logger,
     pub blocking: blocking::Blocking,
+    pub pubsub: pubsub::PubSub,
+    /// Modifications counted outside the databases (FLUSHALL of empty databases...).
+    pub dirty_base: u64,
 }
 
 impl ServerState {
@@ -161,11 +169,11 @@ impl ServerState {
             .collect();
         let dbs = (0..config.databases.max(1)).map(|_| Db::new()).collect();
         let log = log::Logger::from_config(&config);
-        ServerState {
+        let mut state = ServerState {
             dbs,
             clients: Clients::default(),
             stats: Stats::default(),
-            cmd_stats: vec![CmdStat::default(); crate::commands::table::table().commands.len()],
+            cmd_stats: vec![CmdStat::default(); crate::commands::table::table().all.len()],
             now_ms: now,
             start_ms: now,
             rng,
@@ -178,12 +186,21 @@ impl ServerState {
                 .unwrap_or_default(),
             log,
             blocking: blocking::Blocking::default(),
+            pubsub: pubsub::PubSub::default(),
+            dirty_base: 0,
             config,
-        }
+        };
+        notify::sync_flags(&mut state);
+        state
     }
 
     pub fn refresh_clock(&mut self) {
         self.now_ms = unix_ms();
+    }
+
+    /// Modifications since start across databases (save points, AOF propagation).
+    pub fn dirty(&self) -> u64 {
+        self.dirty_base + self.dbs.iter().map(|d| d.dirty).sum::<u64>()
     }
 
     pub fn requires_auth(&self) -> bool {
