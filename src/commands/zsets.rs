@@ -15,6 +15,7 @@ use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
 use super::keys::{parse_cursor, parse_scan_opts};
 use super::table::{Command, Group, cmd, flags::*};
+use crate::config::notify::{GENERIC, ZSET};
 use crate::protocol::Reply;
 use crate::storage::Db;
 use crate::storage::db::lru_clock;
@@ -435,14 +436,28 @@ fn zadd_generic(ctx: &mut Ctx, a: &[&[u8]], incr: bool) -> CmdResult {
     } else {
         reply.int(if ch { added + updated } else { added });
     }
+    if added + updated > 0 {
+        ctx.notify(ZSET, if f.incr { "zincr" } else { "zadd" }, key);
+    }
     Ok(())
+}
+
+/// The events of a removal: `event` on the key, then `del` if it is gone (Redis's order).
+fn notify_removal(ctx: &mut Ctx, event: &str, key: &[u8], removed: usize, emptied: bool) {
+    if removed > 0 {
+        ctx.notify(ZSET, event, key);
+        if emptied {
+            ctx.notify(GENERIC, "del", key);
+        }
+    }
 }
 
 // ---- single-member commands
 
 fn zrem(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let key = a[1];
-    let (db, reply, now) = ctx.db_and_reply();
+    let now = ctx.now();
+    let db = ctx.db();
     let mut deleted = 0;
     let mut emptied = false;
     if let Some(z) = lookup_write(db, key, now)? {
@@ -461,7 +476,8 @@ fn zrem(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     } else if deleted > 0 {
         db.touch(key);
     }
-    reply.int(deleted);
+    notify_removal(ctx, "zrem", key, deleted, emptied);
+    ctx.reply().int(deleted as i64);
     Ok(())
 }
 

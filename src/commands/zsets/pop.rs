@@ -12,7 +12,7 @@
 use super::super::Ctx;
 use super::super::args::{self, is, timeout_deadline};
 use super::super::error::{CmdError, CmdResult};
-use super::{lookup_write, positive, reply_elem};
+use super::{lookup_write, notify_removal, positive, reply_elem};
 use crate::storage::value::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +121,11 @@ fn pop_generic(
     } else {
         db.touch(key);
     }
+    let event = match w {
+        Where::Min => "zpopmin",
+        Where::Max => "zpopmax",
+    };
+    notify_removal(ctx, event, key, popped.len(), emptied);
     Ok(true)
 }
 

@@ -9,9 +9,10 @@ use super::super::Ctx;
 use super::super::args::{self, is};
 use super::super::error::{CmdError, CmdResult};
 use super::{
-    limits, lookup_read, lookup_write, parse_lex_range, parse_score_range, reply_item,
-    reply_items_header,
+    limits, lookup_read, lookup_write, notify_removal, parse_lex_range, parse_score_range,
+    reply_item, reply_items_header,
 };
+use crate::config::notify::{GENERIC, ZSET};
 use crate::storage::value::Value;
 use crate::storage::zset::{Elem, LexRange, ScoreRange, ZSet};
 
@@ -135,8 +136,10 @@ fn generic(
     let Some(z) = lookup_read(db, key, now)? else {
         match dst {
             Some(dst) => {
-                db.delete(dst);
                 reply.int(0);
+                if db.delete(dst) {
+                    ctx.notify(GENERIC, "del", dst);
+                }
             }
             None => reply.array(0),
         }
@@ -155,7 +158,10 @@ fn generic(
             drop(items);
             let n = owned.len();
             if n == 0 {
-                db.delete(dst);
+                reply.int(0);
+                if db.delete(dst) {
+                    ctx.notify(GENERIC, "del", dst);
+                }
             } else {
                 let mut sorted = owned;
                 if rev {
@@ -163,8 +169,9 @@ fn generic(
                 }
                 let z = ZSet::from_sorted(sorted, limits);
                 db.set(dst, Value::ZSet(Box::new(z)), false, now);
+                reply.int(n as i64);
+                ctx.notify(ZSET, "zrangestore", dst);
             }
-            reply.int(n as i64);
         }
     }
     Ok(())
@@ -246,7 +253,7 @@ fn collect<'a>(
 pub(super) fn zremrangebyrank(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let start = args::int(a[2])?;
     let end = args::int(a[3])?;
-    remrange(ctx, a[1], |z| {
+    remrange(ctx, a[1], "zremrangebyrank", |z| {
         let len = z.len() as i64;
         let mut start = if start < 0 { len + start } else { start };
         let mut end = if end < 0 { len + end } else { end };
@@ -265,16 +272,24 @@ pub(super) fn zremrangebyrank(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 
 pub(super) fn zremrangebyscore(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let range = parse_score_range(a[2], a[3])?;
-    remrange(ctx, a[1], |z| z.delete_score_range(&range))
+    remrange(ctx, a[1], "zremrangebyscore", |z| {
+        z.delete_score_range(&range)
+    })
 }
 
 pub(super) fn zremrangebylex(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let range = parse_lex_range(a[2], a[3])?;
-    remrange(ctx, a[1], |z| z.delete_lex_range(&range))
+    remrange(ctx, a[1], "zremrangebylex", |z| z.delete_lex_range(&range))
 }
 
-fn remrange(ctx: &mut Ctx, key: &[u8], op: impl FnOnce(&mut ZSet) -> usize) -> CmdResult {
-    let (db, reply, now) = ctx.db_and_reply();
+fn remrange(
+    ctx: &mut Ctx,
+    key: &[u8],
+    event: &str,
+    op: impl FnOnce(&mut ZSet) -> usize,
+) -> CmdResult {
+    let now = ctx.now();
+    let db = ctx.db();
     let mut deleted = 0;
     let mut emptied = false;
     if let Some(z) = lookup_write(db, key, now)? {
@@ -286,6 +301,7 @@ fn remrange(ctx: &mut Ctx, key: &[u8], op: impl FnOnce(&mut ZSet) -> usize) -> C
     } else if deleted > 0 {
         db.touch(key);
     }
-    reply.int(deleted as i64);
+    notify_removal(ctx, event, key, deleted, emptied);
+    ctx.reply().int(deleted as i64);
     Ok(())
 }

@@ -15,6 +15,7 @@ use super::super::Ctx;
 use super::super::args::{self, is};
 use super::super::error::{CmdError, CmdResult};
 use super::{limits, reply_item, reply_items_header};
+use crate::config::notify::{GENERIC, ZSET};
 use crate::storage::set::Set;
 use crate::storage::value::Value;
 use crate::storage::zset::{Elem, ZSet};
@@ -105,17 +106,23 @@ impl Src<'_> {
     }
 }
 
-// Set inputs. The set type is being written on another branch; until it lands these see
-// every set as empty.
-fn set_len(_s: &Set) -> usize {
-    0
+fn set_len(s: &Set) -> usize {
+    s.len()
 }
 
-fn set_contains(_s: &Set, _m: &[u8]) -> bool {
-    false
+fn set_contains(s: &Set, m: &[u8]) -> bool {
+    s.contains(m)
 }
 
-fn set_for_each(_s: &Set, _f: impl FnMut(&[u8]) -> bool) {}
+/// Every member of a set, until `f` returns false.
+fn set_for_each(s: &Set, mut f: impl FnMut(&[u8]) -> bool) {
+    let mut scratch = Vec::new();
+    for e in s.iter() {
+        if !f(e.bytes(&mut scratch)) {
+            return;
+        }
+    }
+}
 
 fn aggregate(target: &mut f64, val: f64, agg: Aggregate) {
     match agg {
@@ -261,12 +268,21 @@ fn generic(
             let n = items.len();
             drop(srcs);
             if n == 0 {
-                db.delete(dst);
+                reply.int(0);
+                if db.delete(dst) {
+                    ctx.notify(GENERIC, "del", dst);
+                }
             } else {
                 let z = ZSet::from_sorted(items, limits);
                 db.set(dst, Value::ZSet(Box::new(z)), false, now);
+                reply.int(n as i64);
+                let event = match op {
+                    Op::Union => "zunionstore",
+                    Op::Inter => "zinterstore",
+                    Op::Diff => "zdiffstore",
+                };
+                ctx.notify(ZSET, event, dst);
             }
-            reply.int(n as i64);
         }
     }
     Ok(())
