@@ -1200,3 +1200,94 @@ fn large_skiplist_ranges() {
         bulks(&["m01999", "499", "m01998", "499"]),
     );
 }
+
+#[test]
+fn sets_count_as_score_one_inputs() {
+    on_both(|c| {
+        c.expect(&["SADD", "s1", "a", "b", "c", "1", "2"], int(5));
+        c.expect(&["SADD", "s2", "1", "2", "3"], int(3));
+        c.expect(&["ZADD", "z", "5", "a", "7", "1", "9", "q"], int(3));
+        c.expect(
+            &["ZUNION", "3", "s1", "s2", "z", "WITHSCORES"],
+            bulks(&[
+                "3", "1", "b", "1", "c", "1", "2", "2", "a", "6", "1", "9", "q", "9",
+            ]),
+        );
+        c.expect(
+            &["ZINTER", "2", "s1", "z", "WITHSCORES"],
+            bulks(&["a", "6", "1", "8"]),
+        );
+        c.expect(
+            &["ZINTER", "2", "s2", "s1", "WITHSCORES"],
+            bulks(&["1", "2", "2", "2"]),
+        );
+        c.expect(
+            &["ZDIFF", "2", "s1", "z", "WITHSCORES"],
+            bulks(&["2", "1", "b", "1", "c", "1"]),
+        );
+        c.expect(&["ZINTERCARD", "2", "s1", "s2"], int(2));
+        c.expect(&["ZUNIONSTORE", "d", "1", "s1", "WEIGHTS", "2"], int(5));
+        c.expect(
+            &["ZRANGE", "d", "0", "-1", "WITHSCORES"],
+            bulks(&["1", "2", "2", "2", "a", "2", "b", "2", "c", "2"]),
+        );
+        // Only the set algebra accepts sets.
+        c.expect(&["ZRANGE", "s1", "0", "1"], err(WRONGTYPE));
+        c.expect(&["ZRANGESTORE", "d", "s1", "0", "1"], err(WRONGTYPE));
+    });
+}
+
+#[test]
+fn keyspace_events() {
+    on_both(|c| {
+        c.expect(&["CONFIG", "SET", "notify-keyspace-events", "KEzg"], OK);
+        let mut sub = RespClient::connect(c.port);
+        let r = sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
+        assert!(r.starts_with(b"*3\r\n"), "{}", show(&r));
+        let ops: &[(&[&str], &[(&str, &str)])] = &[
+            (
+                &["ZADD", "z", "1", "a", "2", "b", "3", "c"],
+                &[("zadd", "z")],
+            ),
+            (&["ZADD", "z", "1", "a"], &[]),
+            (&["ZINCRBY", "z", "1", "a"], &[("zincr", "z")]),
+            (&["ZREM", "z", "nope"], &[]),
+            (&["ZREM", "z", "a"], &[("zrem", "z")]),
+            (
+                &["ZRANGESTORE", "d", "z", "0", "-1"],
+                &[("zrangestore", "d")],
+            ),
+            (&["ZUNIONSTORE", "d", "1", "z"], &[("zunionstore", "d")]),
+            (&["ZINTERSTORE", "d", "2", "z", "nokey"], &[("del", "d")]),
+            (&["ZDIFFSTORE", "d", "1", "z"], &[("zdiffstore", "d")]),
+            (&["ZREMRANGEBYSCORE", "d", "9", "10"], &[]),
+            (
+                &["ZREMRANGEBYSCORE", "d", "-inf", "+inf"],
+                &[("zremrangebyscore", "d"), ("del", "d")],
+            ),
+            (&["ZPOPMIN", "z"], &[("zpopmin", "z")]),
+            (
+                &["ZMPOP", "1", "z", "MAX"],
+                &[("zpopmax", "z"), ("del", "z")],
+            ),
+        ];
+        for (cmd, events) in ops {
+            c.cmd(cmd);
+            for (event, key) in *events {
+                let m = sub.read_reply();
+                let want = array(&[
+                    bulk("pmessage"),
+                    bulk("__keyevent@0__:*"),
+                    bulk(format!("__keyevent@0__:{event}")),
+                    bulk(key),
+                ]);
+                assert_eq!(show(&m), show(&want), "{cmd:?}");
+            }
+        }
+        // Nothing else was published.
+        c.expect(&["PUBLISH", "__keyevent@0__:end", "x"], int(1));
+        let m = sub.read_reply();
+        assert!(m.ends_with(b"$1\r\nx\r\n"), "unexpected event {}", show(&m));
+        c.expect(&["CONFIG", "SET", "notify-keyspace-events", ""], OK);
+    });
+}
