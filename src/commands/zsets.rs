@@ -356,7 +356,7 @@ fn zadd_generic(ctx: &mut Ctx, a: &[&[u8]], incr: bool) -> CmdResult {
         i += 1;
     }
     let elements = a.len() - i;
-    if elements % 2 != 0 || elements == 0 {
+    if !elements.is_multiple_of(2) || elements == 0 {
         return Err(CmdError::Syntax);
     }
     let pairs = elements / 2;
@@ -365,7 +365,7 @@ fn zadd_generic(ctx: &mut Ctx, a: &[&[u8]], incr: bool) -> CmdResult {
             "ERR XX and NX options at the same time are not compatible",
         ));
     }
-    if (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt) {
+    if (f.nx && (f.gt || f.lt)) || (f.gt && f.lt) {
         return Err(CmdError::msg(
             "ERR GT, LT, and/or NX options at the same time are not compatible",
         ));
