@@ -415,6 +415,7 @@ fn zadd_generic(ctx: &mut Ctx, a: &[&[u8]], incr: bool) -> CmdResult {
         Some(z) => {
             apply(z)?;
             if added + updated > 0 {
+                z.shrink_to_fit();
                 db.touch(key);
             }
         }
@@ -422,6 +423,7 @@ fn zadd_generic(ctx: &mut Ctx, a: &[&[u8]], incr: bool) -> CmdResult {
         None => {
             let mut z = ZSet::for_new_key(a[i + 1].len(), limits);
             apply(&mut z)?;
+            z.shrink_to_fit();
             if !z.is_empty() {
                 db.insert(key.into(), Value::ZSet(Box::new(z)), None, now);
             }

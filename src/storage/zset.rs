@@ -394,6 +394,7 @@ impl ZSet {
             for (m, s) in &items {
                 lp_push_pair(&mut lp, m, *s);
             }
+            let lp = lp.clone();
             return ZSet {
                 enc: Enc::Listpack(lp),
             };
@@ -404,6 +405,19 @@ impl ZSet {
         }
         ZSet {
             enc: Enc::Skiplist(Box::new(sl)),
+        }
+    }
+
+    /// Give back a listpack's spare capacity (Redis keeps listpacks at their exact size;
+    /// a growing `Vec` doubles). Called once per write command, so a command adding many
+    /// members reallocates once.
+    pub fn shrink_to_fit(&mut self) {
+        if let Enc::Listpack(lp) = &mut self.enc
+            && lp.capacity() > lp.bytes_len()
+        {
+            // A fresh exact-size copy rather than an in-place shrink: glibc keeps a shrunk
+            // chunk at its old size class when the remainder is small.
+            *lp = lp.clone();
         }
     }
 
