@@ -1287,3 +1287,23 @@ fn keyspace_events() {
         c.expect(&["CONFIG", "SET", "notify-keyspace-events", ""], OK);
     });
 }
+
+#[test]
+fn blocked_pop_waits_through_a_key_of_another_type() {
+    on_both(|c| {
+        let mut waiter = RespClient::connect(c.port);
+        waiter.send(&[b"BZPOPMIN", b"k", b"0"]);
+        assert!(wait_until(Duration::from_secs(10), || {
+            let info = c.cmd(&["INFO", "clients"]);
+            String::from_utf8_lossy(&info).contains("blocked_clients:1")
+        }));
+        // A string under the key does not serve (nor fail) the waiter.
+        c.expect(&["SET", "k", "x"], OK);
+        c.expect(&["SADD", "other", "x"], int(1));
+        assert!(String::from_utf8_lossy(&c.cmd(&["INFO", "clients"])).contains("blocked_clients:1"));
+        c.expect(&["DEL", "k"], int(1));
+        c.expect(&["ZADD", "k", "5", "m"], int(1));
+        assert_eq!(show(&waiter.read_reply()), show(&bulks(&["k", "m", "5"])));
+        c.expect(&["EXISTS", "k"], int(0));
+    });
+}

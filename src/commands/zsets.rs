@@ -637,6 +637,20 @@ fn zrandmember_count(ctx: &mut Ctx, key: &[u8], l: i64, withscores: bool) -> Cmd
         return Ok(());
     };
     let size = z.len();
+    // Picks by rank: O(log n) on a skiplist; a listpack (at most a few hundred entries) is
+    // read once into a table rather than walked for every pick.
+    let table: Vec<(Elem<'_>, f64)> = if z.listpack().is_some() {
+        z.iter().collect()
+    } else {
+        Vec::new()
+    };
+    let pick = |r: usize| {
+        if table.is_empty() {
+            z.get(r)
+        } else {
+            table.get(r).copied()
+        }
+    };
     let count = l.unsigned_abs() as usize;
     if count == 0 {
         reply.array(0);
@@ -646,7 +660,7 @@ fn zrandmember_count(ctx: &mut Ctx, key: &[u8], l: i64, withscores: bool) -> Cmd
         reply_items_header(reply, count, withscores);
         for _ in 0..count {
             let r = (rng.next_u64() % size as u64) as usize;
-            if let Some((m, s)) = z.get(r) {
+            if let Some((m, s)) = pick(r) {
                 reply_item(reply, m, s, withscores);
             }
         }
@@ -682,7 +696,7 @@ fn zrandmember_count(ctx: &mut Ctx, key: &[u8], l: i64, withscores: bool) -> Cmd
     };
     reply_items_header(reply, count, withscores);
     for r in ranks {
-        if let Some((m, s)) = z.get(r) {
+        if let Some((m, s)) = pick(r) {
             reply_item(reply, m, s, withscores);
         }
     }
