@@ -630,10 +630,11 @@ fn zrandmember(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 /// distinct members (all of them, highest score first, when count >= size).
 fn zrandmember_count(ctx: &mut Ctx, key: &[u8], l: i64, withscores: bool) -> CmdResult {
     let now = ctx.now();
+    let limit = ctx.srv.config.client_output_buffer_limit[crate::config::OBUF_NORMAL];
     let crate::server::ServerState { dbs, rng, .. } = &mut *ctx.srv;
-    let reply = &mut ctx.client.reply;
-    let Some(z) = lookup_read(&mut dbs[ctx.client.db], key, now)? else {
-        reply.array(0);
+    let client = &mut *ctx.client;
+    let Some(z) = lookup_read(&mut dbs[client.db], key, now)? else {
+        client.reply.array(0);
         return Ok(());
     };
     let size = z.len();
@@ -653,19 +654,26 @@ fn zrandmember_count(ctx: &mut Ctx, key: &[u8], l: i64, withscores: bool) -> Cmd
     };
     let count = l.unsigned_abs() as usize;
     if count == 0 {
-        reply.array(0);
+        client.reply.array(0);
         return Ok(());
     }
     if l < 0 || count == 1 {
-        reply_items_header(reply, count, withscores);
-        for _ in 0..count {
+        reply_items_header(&mut client.reply, count, withscores);
+        for i in 0..count {
             let r = (rng.next_u64() % size as u64) as usize;
             if let Some((m, s)) = pick(r) {
-                reply_item(reply, m, s, withscores);
+                reply_item(&mut client.reply, m, s, withscores);
+            }
+            // A huge count can outgrow the output limit: stop, as Redis does, and let the
+            // client be closed.
+            if i % 1024 == 1023 && client.over_output_limit(&limit, now) {
+                client.close_asap = true;
+                break;
             }
         }
         return Ok(());
     }
+    let reply = &mut client.reply;
     if count >= size {
         reply_items_header(reply, size, withscores);
         for (m, s) in z.iter_from(0, true) {
