@@ -154,6 +154,27 @@ fn keys_skips_expired_keys() {
     });
 }
 
+#[test]
+fn scan_deletes_the_expired_keys_it_meets() {
+    on_both(|c| {
+        c.expect(&["SET", "live", "v"], OK);
+        c.expect(&["SET", "dead", "v", "PXAT", "1"], OK);
+        c.expect(&["SET", "dead2", "v", "PXAT", "1"], OK);
+        // KEYS hides them without deleting; SCAN deletes those it would have returned
+        // (regression: ferrokv only hid them, so DBSIZE still counted them).
+        assert_eq!(sorted_keys(c, "*"), vec!["live".to_string()]);
+        let seen = scan_all(c, &["MATCH", "dead"]);
+        assert!(seen.is_empty(), "{seen:?}");
+        let left = c.int(&["DBSIZE"]);
+        let seen = scan_all(c, &[]);
+        assert_eq!(seen.len(), 1);
+        c.expect(&["DBSIZE"], int(1));
+        // `dead` went with the first SCAN (or the active cycle), `dead2` at the latest with
+        // the second.
+        assert!(left <= 2, "DBSIZE {left}");
+    });
+}
+
 /// Run a full SCAN with `opts` and return every key seen (duplicates allowed by SCAN's
 /// contract are folded).
 fn scan_all(c: &mut RespClient, opts: &[&str]) -> HashSet<Vec<u8>> {
@@ -369,7 +390,7 @@ fn move_between_databases() {
         c.expect(&["EXISTS", "mv"], int(0));
         c.expect(&["SELECT", "1"], OK);
         c.expect(&["GET", "mv"], bulk("v"));
-        c.expect(&["TTL", "mv"], int(1000));
+        c.expect_ttl("mv", 1000);
         c.expect(&["MOVE", "mv", "0"], int(1));
         c.expect(&["SELECT", "0"], OK);
         // The target has the key: nothing moves.
@@ -456,24 +477,24 @@ fn expire_flags_and_errors() {
     on_both(|c| {
         c.expect(&["SET", "x", "v"], OK);
         c.expect(&["EXPIRE", "x", "100"], int(1));
-        c.expect(&["TTL", "x"], int(100));
+        c.expect_ttl("x", 100);
         c.expect(&["EXPIRE", "x", "200", "NX"], int(0));
         c.expect(&["EXPIRE", "x", "200", "XX"], int(1));
-        c.expect(&["TTL", "x"], int(200));
+        c.expect_ttl("x", 200);
         c.expect(&["EXPIRE", "x", "300", "GT"], int(1));
         c.expect(&["EXPIRE", "x", "50", "GT"], int(0));
         c.expect(&["EXPIRE", "x", "10", "LT"], int(1));
         c.expect(&["EXPIRE", "x", "500", "LT"], int(0));
-        c.expect(&["TTL", "x"], int(10));
+        c.expect_ttl("x", 10);
         c.expect(&["EXPIRE", "x", "20", "xx", "gt"], int(1));
-        c.expect(&["TTL", "x"], int(20));
+        c.expect_ttl("x", 20);
         // Without a TTL: GT never applies (no TTL is infinite), LT always does.
         c.expect(&["PERSIST", "x"], int(1));
         c.expect(&["EXPIRE", "x", "100", "XX"], int(0));
         c.expect(&["EXPIRE", "x", "100", "GT"], int(0));
         c.expect(&["TTL", "x"], int(-1));
         c.expect(&["EXPIRE", "x", "100", "LT"], int(1));
-        c.expect(&["TTL", "x"], int(100));
+        c.expect_ttl("x", 100);
         c.expect(&["PERSIST", "x"], int(1));
         c.expect(&["EXPIRE", "x", "100", "NX"], int(1));
         c.expect(&["EXPIRE", "nokey", "100"], int(0));
@@ -589,7 +610,7 @@ fn ttl_family_and_persist() {
             c.expect(&[cmd], arity(&cmd.to_lowercase()));
         }
         c.expect(&["SETEX", "y", "100", "v"], OK);
-        c.expect(&["TTL", "y"], int(100));
+        c.expect_ttl("y", 100);
         let pttl = c.int(&["PTTL", "y"]);
         assert!((90_000..=100_000).contains(&pttl), "PTTL {pttl}");
         let at = c.int(&["PEXPIRETIME", "y"]);
@@ -607,9 +628,9 @@ fn ttl_family_and_persist() {
         c.expect(&["PERSIST"], arity("persist"));
         // TTL rounds to the nearest second.
         c.expect(&["PSETEX", "z", "1499", "v"], OK);
-        c.expect(&["TTL", "z"], int(1));
+        c.expect_ttl("z", 1);
         c.expect(&["PSETEX", "z", "100600", "v"], OK);
-        c.expect(&["TTL", "z"], int(101));
+        c.expect_ttl("z", 101);
     });
 }
 
@@ -733,5 +754,55 @@ fn active_expiry_removes_untouched_keys() {
         });
         assert!(gone, "[{}] DBSIZE still {size} after 10 s", c.name);
         c.expect(&["GET", "persistent"], bulk("v"));
+    });
+}
+
+#[test]
+#[ignore = "ferrokv bug outside keys.rs: no LFU counter is kept (OBJECT FREQ is always 0)"]
+fn object_freq_counts_accesses_like_redis() {
+    on_both_with(&[("maxmemory-policy", "allkeys-lfu")], |c| {
+        c.expect(&["SET", "k", "v"], OK);
+        // New keys start at LFU_INIT_VAL; the first access always increments.
+        c.expect(&["OBJECT", "FREQ", "k"], int(5));
+        c.expect(&["GET", "k"], bulk("v"));
+        c.expect(&["OBJECT", "FREQ", "k"], int(6));
+    });
+}
+
+/// Key commands on a key of another type; like the strings test of the same kind, skipped
+/// on ferrokv (with a notice) until LPUSH exists there.
+#[test]
+fn key_commands_on_other_types() {
+    on_both(|c| {
+        let pushed = c.cmd(&["RPUSH", "l", "a", "b"]);
+        if pushed.starts_with(b"-ERR unknown command") {
+            eprintln!(
+                "NOTICE: [{}] no RPUSH yet: other-type checks skipped",
+                c.name
+            );
+            return;
+        }
+        assert_eq!(pushed, int(2));
+        c.expect(&["SET", "s", "v"], OK);
+        c.expect(&["TYPE", "l"], b"+list\r\n");
+        c.expect(&["EXISTS", "l", "s"], int(2));
+        let seen = scan_all(c, &["TYPE", "list"]);
+        assert_eq!(seen, HashSet::from([b"l".to_vec()]));
+        let seen = scan_all(c, &["TYPE", "string"]);
+        assert_eq!(seen, HashSet::from([b"s".to_vec()]));
+        c.expect(&["EXPIRE", "l", "100"], int(1));
+        c.expect(&["RENAME", "l", "l2"], OK);
+        c.expect(&["TYPE", "l2"], b"+list\r\n");
+        c.expect_ttl("l2", 100);
+        c.expect(&["COPY", "l2", "l3"], int(1));
+        c.expect(&["TYPE", "l3"], b"+list\r\n");
+        c.expect(&["RENAME", "s", "l3"], OK);
+        c.expect(&["TYPE", "l3"], b"+string\r\n");
+        c.expect(&["MOVE", "l2", "1"], int(1));
+        c.expect(&["DEL", "l2", "l3"], int(1));
+        c.expect(&["SELECT", "1"], OK);
+        c.expect(&["TYPE", "l2"], b"+list\r\n");
+        c.expect(&["DEL", "l2"], int(1));
+        c.expect(&["TYPE", "l2"], b"+none\r\n");
     });
 }

@@ -54,9 +54,32 @@ pub fn expire_deadline(
         TimeUnit::Seconds => v.checked_mul(1000).ok_or(invalid.clone())?,
         TimeUnit::Millis => v,
     };
-    let when = if relative { ms.checked_add(now).ok_or(invalid.clone())? } else { ms };
+    let when = if relative {
+        ms.checked_add(now).ok_or(invalid.clone())?
+    } else {
+        ms
+    };
     if when <= 0 {
         return Err(invalid);
     }
     Ok(when)
+}
+
+/// A blocking command's timeout (float seconds, Redis's `getTimeoutFromObjectOrReply`) as
+/// a deadline in unix ms; 0 means wait forever (`None`).
+pub fn timeout_deadline(arg: &[u8], now: i64) -> Result<Option<i64>, CmdError> {
+    let bad = || CmdError::msg("ERR timeout is not a float or out of range");
+    let secs = parse_f64(arg).ok_or_else(bad)?;
+    if secs < 0.0 {
+        return Err(CmdError::msg("ERR timeout is negative"));
+    }
+    let ms = secs * 1000.0;
+    if !ms.is_finite() || ms > (i64::MAX / 2) as f64 {
+        return Err(bad());
+    }
+    let ms = ms as i64;
+    if ms == 0 {
+        return Ok(None);
+    }
+    Ok(Some(now.saturating_add(ms)))
 }

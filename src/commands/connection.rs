@@ -1,10 +1,11 @@
 //! Connection commands: PING, ECHO, SELECT, AUTH, HELLO, QUIT, RESET and CLIENT.
 
+use super::Ctx;
 use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
 use super::server::reply_help;
 use super::table::{Command, Group, cmd, container, flags::*};
-use super::Ctx;
+use crate::server::blocking::{self, Release};
 use crate::server::client::ReplyMode;
 use crate::server::{FERROKV_VERSION, REDIS_VERSION};
 
@@ -14,22 +15,114 @@ pub static COMMANDS: &[Command] = &[
     cmd("ping", -1, FAST, (0, 0, 0), C, ping),
     cmd("echo", 2, FAST, (0, 0, 0), C, echo),
     cmd("select", 2, LOADING | STALE | FAST, (0, 0, 0), C, select),
-    cmd("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, (0, 0, 0), C, auth),
-    cmd("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, (0, 0, 0), C, hello),
-    cmd("quit", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, (0, 0, 0), C, quit),
-    cmd("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, (0, 0, 0), C, reset),
+    cmd(
+        "auth",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        (0, 0, 0),
+        C,
+        auth,
+    ),
+    cmd(
+        "hello",
+        -1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        (0, 0, 0),
+        C,
+        hello,
+    ),
+    cmd(
+        "quit",
+        -1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        (0, 0, 0),
+        C,
+        quit,
+    ),
+    cmd(
+        "reset",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        (0, 0, 0),
+        C,
+        reset,
+    ),
     container("client", -2, 0, C, CLIENT),
 ];
 
 static CLIENT: &[Command] = &[
-    cmd("client|id", 2, NOSCRIPT | LOADING | STALE, (0, 0, 0), C, client_id),
-    cmd("client|getname", 2, NOSCRIPT | LOADING | STALE, (0, 0, 0), C, client_getname),
-    cmd("client|setname", 3, NOSCRIPT | LOADING | STALE, (0, 0, 0), C, client_setname),
-    cmd("client|list", -2, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), C, client_list),
-    cmd("client|info", 2, NOSCRIPT | LOADING | STALE, (0, 0, 0), C, client_info),
-    cmd("client|kill", -3, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), C, client_kill),
-    cmd("client|reply", 3, NOSCRIPT | LOADING | STALE, (0, 0, 0), C, client_reply),
-    cmd("client|no-evict", 3, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), C, client_no_evict),
+    cmd(
+        "client|id",
+        2,
+        NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        C,
+        client_id,
+    ),
+    cmd(
+        "client|getname",
+        2,
+        NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        C,
+        client_getname,
+    ),
+    cmd(
+        "client|setname",
+        3,
+        NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        C,
+        client_setname,
+    ),
+    cmd(
+        "client|list",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        C,
+        client_list,
+    ),
+    cmd(
+        "client|info",
+        2,
+        NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        C,
+        client_info,
+    ),
+    cmd(
+        "client|kill",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        C,
+        client_kill,
+    ),
+    cmd(
+        "client|reply",
+        3,
+        NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        C,
+        client_reply,
+    ),
+    cmd(
+        "client|unblock",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        C,
+        client_unblock,
+    ),
+    cmd(
+        "client|no-evict",
+        3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        C,
+        client_no_evict,
+    ),
     cmd("client|help", 2, LOADING | STALE, (0, 0, 0), C, client_help),
 ];
 
@@ -81,7 +174,11 @@ fn auth(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
         ));
     }
-    let (user, pass) = if a.len() == 3 { (a[1], a[2]) } else { (&b"default"[..], a[1]) };
+    let (user, pass) = if a.len() == 3 {
+        (a[1], a[2])
+    } else {
+        (&b"default"[..], a[1])
+    };
     if check_password(ctx, user, pass) {
         ctx.client.authenticated = true;
         ctx.reply().ok();
@@ -104,9 +201,8 @@ fn valid_client_name(name: &[u8]) -> Result<(), CmdError> {
 fn hello(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let mut ver = if ctx.client.reply.resp3 { 3 } else { 2 };
     if a.len() >= 2 {
-        let v = args::int(a[1]).map_err(|_| {
-            CmdError::msg("ERR Protocol version is not an integer or out of range")
-        })?;
+        let v = args::int(a[1])
+            .map_err(|_| CmdError::msg("ERR Protocol version is not an integer or out of range"))?;
         if !(2..=3).contains(&v) {
             return Err(CmdError::msg("NOPROTO unsupported protocol version"));
         }
@@ -230,9 +326,10 @@ fn client_list(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         } else if is(a[i], "id") && i + 1 < a.len() {
             let mut v = Vec::new();
             for id in &a[i + 1..] {
-                let n = args::int(id).ok().filter(|&n| n > 0).ok_or_else(|| {
-                    CmdError::msg("ERR Invalid client ID")
-                })?;
+                let n = args::int(id)
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| CmdError::msg("ERR Invalid client ID"))?;
                 v.push(n as u64);
             }
             ids = Some(v);
@@ -303,9 +400,10 @@ fn client_kill(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     for pair in a[2..].chunks_exact(2) {
         let (k, v) = (pair[0], pair[1]);
         if is(k, "id") {
-            let n = args::int(v).ok().filter(|&n| n > 0).ok_or_else(|| {
-                CmdError::msg("ERR client-id should be greater than 0")
-            })?;
+            let n = args::int(v)
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| CmdError::msg("ERR client-id should be greater than 0"))?;
             id = Some(n as u64);
         } else if is(k, "addr") {
             addr = Some(String::from_utf8_lossy(v).into_owned());
@@ -340,8 +438,12 @@ fn client_kill(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         type_normal
             && id.is_none_or(|i| c.id == i)
             && addr.as_ref().is_none_or(|x| c.addr.to_string() == *x)
-            && laddr.as_ref().is_none_or(|x| c.local_addr.to_string() == *x)
-            && user.as_ref().is_none_or(|u| c.user.as_bytes() == u.as_slice())
+            && laddr
+                .as_ref()
+                .is_none_or(|x| c.local_addr.to_string() == *x)
+            && user
+                .as_ref()
+                .is_none_or(|u| c.user.as_bytes() == u.as_slice())
     };
     let mut killed = 0;
     for (_, c) in ctx.srv.clients.iter_mut() {
@@ -355,6 +457,41 @@ fn client_kill(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         killed += 1;
     }
     ctx.reply().int(killed);
+    Ok(())
+}
+
+fn client_unblock(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    if a.len() > 4 {
+        return Err(CmdError::msg(
+            "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
+        ));
+    }
+    let id = args::int(a[2])?;
+    let how = match a.get(3) {
+        None => Release::Timeout,
+        Some(m) if is(m, "timeout") => Release::Timeout,
+        Some(m) if is(m, "error") => Release::Error,
+        Some(_) => {
+            return Err(CmdError::msg(
+                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ));
+        }
+    };
+    let slot = ctx
+        .srv
+        .clients
+        .iter()
+        .find(|(_, c)| c.id as i64 == id && c.blocked.is_some())
+        .map(|(slot, _)| slot);
+    let Some(slot) = slot else {
+        ctx.reply().int(0);
+        return Ok(());
+    };
+    if let Some(mut target) = ctx.srv.clients.take(slot) {
+        blocking::release(ctx.srv, &mut target, how);
+        ctx.srv.clients.put_back(slot, target);
+    }
+    ctx.reply().int(1);
     Ok(())
 }
 
@@ -409,18 +546,18 @@ fn client_help(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
         "      Kill connections authenticated by <username>.",
         "    * SKIPME (YES|NO)",
         "      Skip killing current connection (default: yes).",
-        "    * ID <client-id>",
-        "      Kill connections by client id.",
         "LIST [options ...]",
         "    Return information about client connections. Options:",
         "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
         "      Return clients of specified type.",
-        "NO-EVICT (ON|OFF)",
-        "    Protect current client connection from eviction.",
         "REPLY (ON|OFF|SKIP)",
         "    Control the replies sent to the current connection.",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
+        "NO-EVICT (ON|OFF)",
+        "    Protect current client connection from eviction.",
         "HELP",
         "    Prints this help.",
     ];

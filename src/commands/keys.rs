@@ -1,10 +1,10 @@
 //! Generic key commands (Redis's db.c and expire.c): existence, deletion, renaming,
 //! iteration (KEYS, SCAN, RANDOMKEY), TTLs, and OBJECT introspection.
 
+use super::Ctx;
 use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
 use super::table::{Command, Group, cmd, container, flags::*};
-use super::Ctx;
 use crate::storage::Db;
 use crate::storage::db::{Entry, lru_clock};
 use crate::storage::value::{Str, Value};
@@ -38,10 +38,31 @@ pub static COMMANDS: &[Command] = &[
 ];
 
 static OBJECT: &[Command] = &[
-    cmd("object|encoding", 3, READONLY, (2, 2, 1), G, object_encoding),
+    cmd(
+        "object|encoding",
+        3,
+        READONLY,
+        (2, 2, 1),
+        G,
+        object_encoding,
+    ),
     cmd("object|freq", 3, READONLY, (2, 2, 1), G, object_freq),
-    cmd("object|idletime", 3, READONLY, (2, 2, 1), G, object_idletime),
-    cmd("object|refcount", 3, READONLY, (2, 2, 1), G, object_refcount),
+    cmd(
+        "object|idletime",
+        3,
+        READONLY,
+        (2, 2, 1),
+        G,
+        object_idletime,
+    ),
+    cmd(
+        "object|refcount",
+        3,
+        READONLY,
+        (2, 2, 1),
+        G,
+        object_refcount,
+    ),
     cmd("object|help", 2, LOADING | STALE, (0, 0, 0), G, object_help),
 ];
 
@@ -125,7 +146,11 @@ pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
         _ => (false, arg),
     };
     if digits.is_empty() {
-        return if arg.is_empty() { Ok(0) } else { Err(invalid()) };
+        return if arg.is_empty() {
+            Ok(0)
+        } else {
+            Err(invalid())
+        };
     }
     let mut v: u64 = 0;
     for &c in digits {
@@ -147,7 +172,11 @@ pub struct ScanOpts<'a> {
     pub type_name: Option<&'a [u8]>,
 }
 
-pub fn parse_scan_opts<'a>(a: &[&'a [u8]], from: usize, allow_type: bool) -> Result<ScanOpts<'a>, CmdError> {
+pub fn parse_scan_opts<'a>(
+    a: &[&'a [u8]],
+    from: usize,
+    allow_type: bool,
+) -> Result<ScanOpts<'a>, CmdError> {
     let mut o = ScanOpts {
         pattern: None,
         count: 10,
@@ -197,7 +226,8 @@ fn scan(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             break;
         }
     }
-    found.retain(|k| !db.is_expired(k, now));
+    // As Redis, a returned key found expired is deleted (and counted in expired_keys).
+    found.retain(|k| db.exists(k, now));
     reply.array(2);
     reply.bulk(cursor.to_string().as_bytes());
     reply.array(found.len());
@@ -276,7 +306,9 @@ fn move_(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let dst = db_index(ctx, a[2])?;
     let src = ctx.client.db;
     if src == dst {
-        return Err(CmdError::msg("ERR source and destination objects are the same"));
+        return Err(CmdError::msg(
+            "ERR source and destination objects are the same",
+        ));
     }
     let now = ctx.now();
     let dbs = &mut ctx.srv.dbs;
@@ -308,7 +340,9 @@ fn copy(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         i += 1;
     }
     if src == dst && a[1] == a[2] {
-        return Err(CmdError::msg("ERR source and destination objects are the same"));
+        return Err(CmdError::msg(
+            "ERR source and destination objects are the same",
+        ));
     }
     let now = ctx.now();
     let dbs = &mut ctx.srv.dbs;

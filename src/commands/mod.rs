@@ -3,9 +3,11 @@
 //! arity and authentication checks, the family handler, error reply, statistics.
 
 pub mod args;
+pub mod bitmaps;
 pub mod connection;
 pub mod error;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod server;
@@ -27,13 +29,19 @@ pub struct Ctx<'a> {
     pub client: &'a mut Client,
     /// The command being run (for subcommand-aware error texts).
     pub cmd: &'static Command,
+    /// Its arguments, name first (kept so a blocked command can run again).
+    pub args: &'a [&'a [u8]],
 }
 
 impl Ctx<'_> {
     /// The client's selected database and its reply buffer, borrowed together.
     pub fn db_and_reply(&mut self) -> (&mut Db, &mut Reply, i64) {
         let now = self.srv.now_ms;
-        (&mut self.srv.dbs[self.client.db], &mut self.client.reply, now)
+        (
+            &mut self.srv.dbs[self.client.db],
+            &mut self.client.reply,
+            now,
+        )
     }
 
     pub fn db(&mut self) -> &mut Db {
@@ -47,6 +55,28 @@ impl Ctx<'_> {
     pub fn now(&self) -> i64 {
         self.srv.now_ms
     }
+
+    /// Whether a blocking command may wait. Inside MULTI/EXEC and scripts it may not, and
+    /// must reply as if it timed out.
+    pub fn blocking_allowed(&self) -> bool {
+        true
+    }
+
+    /// True when a blocked command runs again because one of its keys became ready.
+    pub fn is_retry(&self) -> bool {
+        self.client.retrying
+    }
+
+    /// Make the client wait on `keys` until data arrives or `deadline` (unix ms) passes.
+    /// The handler writes no reply. On a retry, this keeps the client waiting in its
+    /// original place in the queues.
+    pub fn block(&mut self, keys: &[&[u8]], deadline: Option<i64>) {
+        if self.client.retrying {
+            self.client.reblocked = true;
+            return;
+        }
+        crate::server::blocking::register(self.srv, self.client, keys, deadline, self.args);
+    }
 }
 
 /// Run one request. `args[0]` is the command name. The reply lands in the client's buffer.
@@ -56,7 +86,10 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
     };
     let reply_start = client.reply.buf.len();
     let Some((id, mut cmd)) = table().lookup(name) else {
-        let mut msg = format!("ERR unknown command '{}', with args beginning with: ", trunc(name, 128));
+        let mut msg = format!(
+            "ERR unknown command '{}', with args beginning with: ",
+            trunc(name, 128)
+        );
         let mut listed = String::new();
         for a in &args[1..] {
             if listed.len() >= 128 {
@@ -101,6 +134,7 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
         srv,
         client,
         cmd,
+        args,
     };
     let result = handler(&mut ctx, args);
     let (srv, client) = (ctx.srv, ctx.client);

@@ -1,12 +1,12 @@
 //! Server commands: INFO, CONFIG, COMMAND, DBSIZE, FLUSHDB/FLUSHALL, SWAPDB, TIME,
 //! SHUTDOWN and DEBUG.
 
+use super::Ctx;
 use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
 use super::table::{Command, Group, cmd, container, flags, flags::*, table};
-use super::Ctx;
 use crate::protocol::Reply;
-use crate::server::{REDIS_VERSION, FERROKV_VERSION, ServerState, Shutdown, unix_us};
+use crate::server::{FERROKV_VERSION, REDIS_VERSION, ServerState, Shutdown, unix_us};
 use crate::util::glob::glob_match;
 
 const SV: Group = Group::Server;
@@ -18,8 +18,22 @@ pub static COMMANDS: &[Command] = &[
     cmd("flushall", -1, WRITE, (0, 0, 0), SV, flushall),
     cmd("swapdb", 3, WRITE | FAST, (0, 0, 0), SV, swapdb),
     cmd("time", 1, LOADING | STALE | FAST, (0, 0, 0), SV, time),
-    cmd("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, (0, 0, 0), SV, shutdown),
-    cmd("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), SV, debug),
+    cmd(
+        "shutdown",
+        -1,
+        ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY,
+        (0, 0, 0),
+        SV,
+        shutdown,
+    ),
+    cmd(
+        "debug",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        SV,
+        debug,
+    ),
     container("config", -2, 0, SV, CONFIG),
     Command {
         name: "command",
@@ -35,20 +49,97 @@ pub static COMMANDS: &[Command] = &[
 ];
 
 static CONFIG: &[Command] = &[
-    cmd("config|get", -3, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), SV, config_get),
-    cmd("config|set", -4, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), SV, config_set),
-    cmd("config|resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), SV, config_resetstat),
-    cmd("config|rewrite", 2, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), SV, config_rewrite),
-    cmd("config|help", 2, LOADING | STALE, (0, 0, 0), SV, config_help),
+    cmd(
+        "config|get",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        SV,
+        config_get,
+    ),
+    cmd(
+        "config|set",
+        -4,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        SV,
+        config_set,
+    ),
+    cmd(
+        "config|resetstat",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        SV,
+        config_resetstat,
+    ),
+    cmd(
+        "config|rewrite",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        SV,
+        config_rewrite,
+    ),
+    cmd(
+        "config|help",
+        2,
+        LOADING | STALE,
+        (0, 0, 0),
+        SV,
+        config_help,
+    ),
 ];
 
 static COMMAND: &[Command] = &[
-    cmd("command|count", 2, LOADING | STALE, (0, 0, 0), SV, command_count),
-    cmd("command|info", -2, LOADING | STALE, (0, 0, 0), SV, command_info),
-    cmd("command|list", -2, LOADING | STALE, (0, 0, 0), SV, command_list),
-    cmd("command|getkeys", -3, LOADING | STALE, (0, 0, 0), SV, command_getkeys),
-    cmd("command|docs", -2, LOADING | STALE, (0, 0, 0), SV, command_docs),
-    cmd("command|help", 2, LOADING | STALE, (0, 0, 0), SV, command_help),
+    cmd(
+        "command|count",
+        2,
+        LOADING | STALE,
+        (0, 0, 0),
+        SV,
+        command_count,
+    ),
+    cmd(
+        "command|info",
+        -2,
+        LOADING | STALE,
+        (0, 0, 0),
+        SV,
+        command_info,
+    ),
+    cmd(
+        "command|list",
+        -2,
+        LOADING | STALE,
+        (0, 0, 0),
+        SV,
+        command_list,
+    ),
+    cmd(
+        "command|getkeys",
+        -3,
+        LOADING | STALE,
+        (0, 0, 0),
+        SV,
+        command_getkeys,
+    ),
+    cmd(
+        "command|docs",
+        -2,
+        LOADING | STALE,
+        (0, 0, 0),
+        SV,
+        command_docs,
+    ),
+    cmd(
+        "command|help",
+        2,
+        LOADING | STALE,
+        (0, 0, 0),
+        SV,
+        command_help,
+    ),
 ];
 
 /// The HELP reply of container commands: one status line each, as Redis's addReplyHelp.
@@ -113,7 +204,10 @@ fn time(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
 
 fn shutdown(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     for o in &a[1..] {
-        if !["nosave", "save", "now", "force", "abort"].iter().any(|k| is(o, k)) {
+        if !["nosave", "save", "now", "force", "abort"]
+            .iter()
+            .any(|k| is(o, k))
+        {
             return Err(CmdError::Syntax);
         }
     }
@@ -177,7 +271,11 @@ fn config_set(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let pairs: Vec<(&[u8], &[u8])> = a[2..].chunks_exact(2).map(|p| (p[0], p[1])).collect();
     let local = ctx.client.addr.ip().is_loopback();
     let before = ctx.srv.config.clone();
-    let changed = ctx.srv.config.set_ext(&pairs, local).map_err(CmdError::Msg)?;
+    let changed = ctx
+        .srv
+        .config
+        .set_ext(&pairs, local)
+        .map_err(CmdError::Msg)?;
     if let Err(e) = apply_config_changes(ctx.srv, &changed) {
         // All or nothing, as Redis: undo the values when applying one fails.
         ctx.srv.config = before;
@@ -228,7 +326,9 @@ fn config_resetstat(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
 
 fn config_rewrite(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
     let Some(path) = ctx.srv.config.config_file.clone() else {
-        return Err(CmdError::msg("ERR The server is running without a config file"));
+        return Err(CmdError::msg(
+            "ERR The server is running without a config file",
+        ));
     };
     ctx.srv
         .config
@@ -421,12 +521,16 @@ fn command_getkeys(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         return Err(CmdError::msg("ERR Invalid command specified"));
     };
     if !c.subcommands.is_empty()
-        && let Some(sub) = args.get(1).and_then(|s| super::table::find_subcommand(c, s))
+        && let Some(sub) = args
+            .get(1)
+            .and_then(|s| super::table::find_subcommand(c, s))
     {
         c = sub;
     }
     if !c.arity_ok(args.len()) {
-        return Err(CmdError::msg("ERR Invalid number of arguments specified for command"));
+        return Err(CmdError::msg(
+            "ERR Invalid number of arguments specified for command",
+        ));
     }
     let pos = c.key_positions(args.len());
     if pos.is_empty() {
@@ -592,8 +696,8 @@ fn info_clients(ctx: &Ctx) -> String {
     // The calling client is out of the table while it runs.
     let connected = ctx.srv.clients.count;
     format!(
-        "connected_clients:{connected}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
-        ctx.srv.config.maxclients
+        "connected_clients:{connected}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+        ctx.srv.config.maxclients, ctx.srv.blocking.count
     )
 }
 
@@ -615,7 +719,11 @@ fn info_memory(srv: &ServerState) -> String {
     // Without the counting allocator (library use in tests) fall back to RSS.
     let used = crate::alloc::allocated().map_or(rss, |b| b as u64);
     let peak = srv.stats.mem_peak.max(used);
-    let frag = if used > 0 { rss as f64 / used as f64 } else { 1.0 };
+    let frag = if used > 0 {
+        rss as f64 / used as f64
+    } else {
+        1.0
+    };
     format!(
         "used_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{frag:.2}\r\nmem_allocator:libc\r\nlazyfree_pending_objects:0\r\n",
         human(used),
@@ -701,7 +809,11 @@ fn info_commandstats(srv: &ServerState) -> String {
         if s.calls == 0 && s.failed == 0 {
             continue;
         }
-        let per = if s.calls > 0 { s.usec as f64 / s.calls as f64 } else { 0.0 };
+        let per = if s.calls > 0 {
+            s.usec as f64 / s.calls as f64
+        } else {
+            0.0
+        };
         out.push_str(&format!(
             "cmdstat_{}:calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}\r\n",
             c.name, s.calls, s.usec, per, s.rejected, s.failed

@@ -1,13 +1,13 @@
 //! String commands (Redis's t_string.c): GET/SET and their variants, counters, ranges, LCS.
 
+use super::Ctx;
 use super::args::{self, TimeUnit, expire_deadline, is};
 use super::error::{CmdError, CmdResult};
 use super::table::{Command, Group, cmd, flags::*};
-use super::Ctx;
 use crate::protocol::Reply;
-use crate::storage::value::{EMBSTR_MAX, Str, Value};
 use crate::storage::Db;
 use crate::storage::db::lru_clock;
+use crate::storage::value::{EMBSTR_MAX, Str, Value};
 use crate::util::numbers::{FloatIncrError, incr_by_float};
 
 const S: Group = Group::String;
@@ -30,7 +30,14 @@ pub static COMMANDS: &[Command] = &[
     cmd("decr", 2, WRITE | DENYOOM | FAST, (1, 1, 1), S, decr),
     cmd("incrby", 3, WRITE | DENYOOM | FAST, (1, 1, 1), S, incrby),
     cmd("decrby", 3, WRITE | DENYOOM | FAST, (1, 1, 1), S, decrby),
-    cmd("incrbyfloat", 3, WRITE | DENYOOM | FAST, (1, 1, 1), S, incrbyfloat),
+    cmd(
+        "incrbyfloat",
+        3,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        S,
+        incrbyfloat,
+    ),
     cmd("getrange", 4, READONLY, (1, 1, 1), S, getrange),
     cmd("substr", 4, READONLY, (1, 1, 1), S, getrange),
     cmd("setrange", 4, WRITE | DENYOOM, (1, 1, 1), S, setrange),
@@ -38,7 +45,11 @@ pub static COMMANDS: &[Command] = &[
 ];
 
 /// The string under `key`, `None` when absent, WRONGTYPE for other types.
-pub fn lookup_str<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'a mut Str>, CmdError> {
+pub fn lookup_str<'a>(
+    db: &'a mut Db,
+    key: &[u8],
+    now: i64,
+) -> Result<Option<&'a mut Str>, CmdError> {
     match db.lookup(key, now) {
         None => Ok(None),
         Some(e) => match &mut e.value {
@@ -225,7 +236,11 @@ fn set(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         lookup_str_write(db, a[1], now)?
     };
     let exists = old.is_some();
-    let old_value = if opts.get { old.map(|s| s.clone()) } else { None };
+    let old_value = if opts.get {
+        old.map(|s| s.clone())
+    } else {
+        None
+    };
     let blocked = match opts.cond {
         Cond::Always => false,
         Cond::Nx => exists,
@@ -338,7 +353,10 @@ fn mget(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-fn mset_pairs<'a>(ctx: &Ctx, a: &'a [&'a [u8]]) -> Result<std::slice::ChunksExact<'a, &'a [u8]>, CmdError> {
+fn mset_pairs<'a>(
+    ctx: &Ctx,
+    a: &'a [&'a [u8]],
+) -> Result<std::slice::ChunksExact<'a, &'a [u8]>, CmdError> {
     if a.len().is_multiple_of(2) {
         return Err(CmdError::msg(format!(
             "ERR wrong number of arguments for '{}' command",

@@ -63,6 +63,8 @@ pub enum Group {
     Hash,
     Set,
     SortedSet,
+    Bitmap,
+    HyperLogLog,
 }
 
 impl Group {
@@ -76,6 +78,8 @@ impl Group {
             Group::Hash => "@hash",
             Group::Set => "@set",
             Group::SortedSet => "@sortedset",
+            Group::Bitmap => "@bitmap",
+            Group::HyperLogLog => "@hyperloglog",
         }
     }
 }
@@ -108,7 +112,11 @@ impl Command {
     pub fn arity_ok(&self, argc: usize) -> bool {
         let argc = argc as i64;
         let arity = self.arity as i64;
-        if arity >= 0 { argc == arity } else { argc >= -arity }
+        if arity >= 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
     }
 
     /// Positions of the keys in `argc` arguments, from first/last/step.
@@ -172,7 +180,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 8] {
+pub fn families() -> [&'static [Command]; 10] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -182,6 +190,8 @@ pub fn families() -> [&'static [Command]; 8] {
         super::hashes::COMMANDS,
         super::sets::COMMANDS,
         super::zsets::COMMANDS,
+        super::bitmaps::COMMANDS,
+        super::hyperloglog::COMMANDS,
     ]
 }
 
@@ -210,9 +220,7 @@ impl Table {
         let lower = &mut buf[..name.len()];
         lower.copy_from_slice(name);
         lower.make_ascii_lowercase();
-        self.by_name
-            .get(&*lower)
-            .map(|&i| (i, self.commands[i]))
+        self.by_name.get(&*lower).map(|&i| (i, self.commands[i]))
     }
 }
 
@@ -242,7 +250,11 @@ mod tests {
             assert_eq!(c.name, c.name.to_ascii_lowercase());
             assert!(seen.insert(c.name), "duplicate {}", c.name);
             // A container without its own handler must have subcommands (COMMAND has both).
-            assert!(c.handler.is_some() || !c.subcommands.is_empty(), "{}", c.name);
+            assert!(
+                c.handler.is_some() || !c.subcommands.is_empty(),
+                "{}",
+                c.name
+            );
             for s in c.subcommands {
                 assert!(s.name.starts_with(&format!("{}|", c.name)), "{}", s.name);
                 assert!(s.handler.is_some(), "{}", s.name);

@@ -124,7 +124,9 @@ impl Decoder {
                 if buf.len() < header_end {
                     return Ok(None);
                 }
-                return Ok(Some(Request::Empty { consumed: header_end }));
+                return Ok(Some(Request::Empty {
+                    consumed: header_end,
+                }));
             }
             self.remaining = count;
             self.pos = header_end;
@@ -178,7 +180,10 @@ impl Decoder {
 /// Position of the first `\r` at or after `from`. Like Redis, a count line ends at `\r`
 /// and the byte after it is assumed to be `\n`.
 fn find_cr(buf: &[u8], from: usize) -> Option<usize> {
-    buf[from..].iter().position(|&b| b == b'\r').map(|i| i + from)
+    buf[from..]
+        .iter()
+        .position(|&b| b == b'\r')
+        .map(|i| i + from)
 }
 
 fn decode_inline(buf: &[u8]) -> Result<Option<Request>, ProtocolError> {
@@ -225,14 +230,19 @@ mod tests {
         let mut d = Decoder::new();
         assert_eq!(
             d.decode(req, L),
-            Ok(Some(Request::Multibulk { consumed: req.len() }))
+            Ok(Some(Request::Multibulk {
+                consumed: req.len()
+            }))
         );
         assert_eq!(args_of(&d, req), vec![b"GET".to_vec(), b"k\x00y".to_vec()]);
         let mut d = Decoder::new();
         for n in 0..req.len() {
             assert_eq!(d.decode(&req[..n], L), Ok(None), "prefix {n}");
         }
-        assert!(matches!(d.decode(req, L), Ok(Some(Request::Multibulk { .. }))));
+        assert!(matches!(
+            d.decode(req, L),
+            Ok(Some(Request::Multibulk { .. }))
+        ));
         assert_eq!(args_of(&d, req), vec![b"GET".to_vec(), b"k\x00y".to_vec()]);
     }
 
@@ -252,7 +262,10 @@ mod tests {
                 args: vec![b"PING".to_vec()]
             }))
         );
-        assert_eq!(d.decode(&buf[20..], L), Ok(Some(Request::Empty { consumed: 4 })));
+        assert_eq!(
+            d.decode(&buf[20..], L),
+            Ok(Some(Request::Empty { consumed: 4 }))
+        );
     }
 
     #[test]
@@ -299,8 +312,14 @@ mod tests {
     #[test]
     fn silent_cases() {
         let mut d = Decoder::new();
-        assert_eq!(d.decode(b"*-5\r\n", L), Ok(Some(Request::Empty { consumed: 5 })));
-        assert_eq!(d.decode(b"\x00PING\r\n", L), Ok(Some(Request::Empty { consumed: 7 })));
+        assert_eq!(
+            d.decode(b"*-5\r\n", L),
+            Ok(Some(Request::Empty { consumed: 5 }))
+        );
+        assert_eq!(
+            d.decode(b"\x00PING\r\n", L),
+            Ok(Some(Request::Empty { consumed: 7 }))
+        );
         // The CRLF after a payload is not checked.
         assert!(matches!(d.decode(b"*1\r\n$4\r\nPINGxx", L), Ok(Some(_))));
     }
@@ -321,7 +340,10 @@ mod tests {
         assert_eq!(d.decode(&big, L), Err(ProtocolError::TooBigInline));
         let mut line = vec![b'a'; 70 * 1024];
         line.extend_from_slice(b"\r\n");
-        assert!(matches!(d.decode(&line, L), Ok(Some(Request::Inline { .. }))));
+        assert!(matches!(
+            d.decode(&line, L),
+            Ok(Some(Request::Inline { .. }))
+        ));
         let mut count = b"*".to_vec();
         count.extend(vec![b'1'; INLINE_MAX + 1]);
         assert_eq!(d.decode(&count, L), Err(ProtocolError::TooBigMbulkCount));

@@ -13,8 +13,21 @@ pub const READ_CHUNK: usize = 16 * 1024;
 /// replies: a client that pipelines without reading cannot grow the server's memory.
 pub const OUTPUT_PAUSE_BYTES: usize = 1024 * 1024;
 
+/// What a blocked client waits for (BLPOP and friends).
+#[derive(Debug)]
+pub struct Blocked {
+    pub db: usize,
+    pub keys: Vec<Box<[u8]>>,
+    /// Unix ms; None waits forever.
+    pub deadline: Option<i64>,
+    /// The command to run again when a key is ready.
+    pub argv: Vec<Vec<u8>>,
+}
+
 pub struct Client {
     pub id: u64,
+    /// Index in the client table (the mio token minus the reserved tokens).
+    pub slot: usize,
     pub stream: TcpStream,
     pub addr: SocketAddr,
     pub local_addr: SocketAddr,
@@ -49,6 +62,11 @@ pub struct Client {
     pub no_evict: bool,
     pub lib_name: Option<Vec<u8>>,
     pub lib_ver: Option<Vec<u8>>,
+    pub blocked: Option<Blocked>,
+    /// Set while a blocked command is run again because a key became ready.
+    pub retrying: bool,
+    /// Set when that rerun could not be served and the client keeps waiting.
+    pub reblocked: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +79,13 @@ pub enum ReplyMode {
 }
 
 impl Client {
-    pub fn new(id: u64, stream: TcpStream, addr: SocketAddr, now_ms: i64, needs_auth: bool) -> Self {
+    pub fn new(
+        id: u64,
+        stream: TcpStream,
+        addr: SocketAddr,
+        now_ms: i64,
+        needs_auth: bool,
+    ) -> Self {
         let local_addr = stream.local_addr().unwrap_or(addr);
         Client {
             id,
@@ -89,6 +113,10 @@ impl Client {
             no_evict: false,
             lib_name: None,
             lib_ver: None,
+            blocked: None,
+            retrying: false,
+            reblocked: false,
+            slot: 0,
         }
     }
 
@@ -124,7 +152,13 @@ impl Client {
             .as_deref()
             .map(|n| String::from_utf8_lossy(n).into_owned())
             .unwrap_or_default();
-        let flags = if self.close_after_reply || self.close_asap { "A" } else { "N" };
+        let flags = if self.close_after_reply || self.close_asap {
+            "A"
+        } else if self.blocked.is_some() {
+            "b"
+        } else {
+            "N"
+        };
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
             self.id,

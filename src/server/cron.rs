@@ -28,7 +28,9 @@ fn active_expire(state: &mut ServerState) {
     let budget = Duration::from_micros(1_000_000 / hz / 4);
     let start = Instant::now();
     let now = state.now_ms;
-    let ServerState { dbs, rng, stats, .. } = state;
+    let ServerState {
+        dbs, rng, stats, ..
+    } = state;
     let mut rand = || rng.next_u64();
     let mut sampled_total = 0usize;
     let mut expired_total = 0usize;

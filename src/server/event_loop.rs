@@ -15,7 +15,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 
 use super::client::{Client, READ_CHUNK};
-use super::{ServerState, Shutdown, cron};
+use super::{ServerState, Shutdown, blocking, cron, unix_ms};
 use crate::commands;
 use crate::config::{Config, OBUF_NORMAL};
 use crate::protocol::{Limits, Request};
@@ -131,11 +131,15 @@ impl Server {
         self.state.log.notice("Ready to accept connections tcp");
         loop {
             let now = Instant::now();
-            let timeout = if self.pending_reads.is_empty() {
+            let mut timeout = if self.pending_reads.is_empty() {
                 next_cron.saturating_duration_since(now)
             } else {
                 Duration::ZERO
             };
+            if let Some(d) = self.state.blocking.next_deadline() {
+                let until = (d - unix_ms()).max(0) as u64;
+                timeout = timeout.min(Duration::from_millis(until));
+            }
             match self.poll.poll(&mut events, Some(timeout)) {
                 Ok(()) => {}
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
@@ -157,10 +161,16 @@ impl Server {
                     }
                 }
             }
+            if self.state.blocking.count > 0 {
+                let now = self.state.now_ms;
+                blocking::expire_timeouts(&mut self.state, now);
+            }
+            self.collect_unblocked();
             let again = std::mem::take(&mut self.pending_reads);
             for slot in again {
                 self.serve(slot);
             }
+            self.collect_unblocked();
             if Instant::now() >= next_cron {
                 cron::tick(&mut self.state);
                 let hz = self.state.config.hz.clamp(1, 500) as u64;
@@ -174,12 +184,24 @@ impl Server {
         }
     }
 
+    /// Clients released from blocking have a reply to write and maybe requests to run.
+    fn collect_unblocked(&mut self) {
+        for slot in std::mem::take(&mut self.state.blocking.unblocked) {
+            self.pending_writes.push(slot);
+            self.pending_reads.push(slot);
+        }
+    }
+
     fn on_signal(&mut self) {
         let Some(signals) = self.signals.as_mut() else {
             return;
         };
         for sig in signals.pending() {
-            let name = if sig == signal_hook::consts::SIGINT { "SIGINT" } else { "SIGTERM" };
+            let name = if sig == signal_hook::consts::SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
             self.state
                 .log
                 .warning(&format!("Received {name} scheduling shutdown..."));
@@ -190,7 +212,9 @@ impl Server {
     fn finish_shutdown(&mut self) -> io::Result<()> {
         self.state.log.warning("User requested shutdown...");
         self.flush_all();
-        self.state.log.warning("ferrokv is now ready to exit, bye bye...");
+        self.state
+            .log
+            .warning("ferrokv is now ready to exit, bye bye...");
         Ok(())
     }
 
@@ -334,7 +358,11 @@ impl Server {
         let mut qbuf = std::mem::take(&mut client.qbuf);
         let mut start = 0;
         let max_bulk = self.state.config.proto_max_bulk_len as i64;
-        while start < qbuf.len() && !client.close_after_reply && !client.output_paused() {
+        while start < qbuf.len()
+            && !client.close_after_reply
+            && !client.output_paused()
+            && client.blocked.is_none()
+        {
             let limits = Limits {
                 max_bulk_len: max_bulk,
                 authenticated: client.authenticated,
@@ -352,11 +380,13 @@ impl Server {
                         .collect();
                     commands::execute(&mut self.state, client, &args);
                     start += consumed;
+                    self.after_command();
                 }
                 Ok(Some(Request::Inline { consumed, args })) => {
                     let args: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
                     commands::execute(&mut self.state, client, &args);
                     start += consumed;
+                    self.after_command();
                 }
                 Err(e) => {
                     let msg = format!("ERR {e}");
@@ -373,6 +403,13 @@ impl Server {
         qbuf.drain(..start);
         client.qbuf_peak = client.qbuf_peak.max(qbuf.capacity());
         client.qbuf = qbuf;
+    }
+
+    /// Work that follows every command: serve clients blocked on keys it created.
+    fn after_command(&mut self) {
+        if self.state.blocking.count > 0 {
+            blocking::serve_ready(&mut self.state);
+        }
     }
 
     fn on_writable(&mut self, slot: usize) {
@@ -469,6 +506,7 @@ impl Server {
 
     fn drop_client(&mut self, slot: usize, mut client: Box<Client>) {
         let _ = self.poll.registry().deregister(&mut client.stream);
+        blocking::unregister(&mut self.state, &mut client);
         // The slot is empty while the client is taken; put it back so remove() frees it.
         self.state.clients.put_back(slot, client);
         self.state.clients.remove(slot);

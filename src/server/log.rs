@@ -63,7 +63,11 @@ impl Logger {
         );
         if self.file.is_empty() {
             let _ = std::io::stdout().write_all(line.as_bytes());
-        } else if let Ok(mut f) = OpenOptions::new().create(true).append(true).open(&self.file) {
+        } else if let Ok(mut f) = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.file)
+        {
             let _ = f.write_all(line.as_bytes());
         }
     }

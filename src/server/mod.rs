@@ -6,6 +6,7 @@
 //! `&mut Client`; the calling client is taken out of the client table while it runs, so
 //! handlers that inspect other clients (CLIENT LIST/KILL) can borrow the table.
 
+pub mod blocking;
 pub mod client;
 pub mod cron;
 pub mod event_loop;
@@ -68,15 +69,16 @@ pub struct Clients {
 }
 
 impl Clients {
-    pub fn insert(&mut self, client: Box<Client>) -> usize {
+    pub fn insert(&mut self, mut client: Box<Client>) -> usize {
         self.count += 1;
-        if let Some(i) = self.free.pop() {
-            self.slots[i] = Some(client);
-            i
-        } else {
+        let slot = self.free.pop().unwrap_or(self.slots.len());
+        client.slot = slot;
+        if slot == self.slots.len() {
             self.slots.push(Some(client));
-            self.slots.len() - 1
+        } else {
+            self.slots[slot] = Some(client);
         }
+        slot
     }
 
     pub fn remove(&mut self, slot: usize) -> Option<Box<Client>> {
@@ -146,6 +148,7 @@ pub struct ServerState {
     pub bound_port: u16,
     pub executable: String,
     pub log: log::Logger,
+    pub blocking: blocking::Blocking,
 }
 
 impl ServerState {
@@ -174,6 +177,7 @@ impl ServerState {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             log,
+            blocking: blocking::Blocking::default(),
             config,
         }
     }

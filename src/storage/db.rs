@@ -6,6 +6,8 @@
 //! lookup per access. Every read goes through [`Db::lookup`], which deletes a key whose
 //! deadline has passed before anyone sees it.
 
+use std::collections::{HashMap, VecDeque};
+
 use super::dict::Dict;
 use super::value::Value;
 
@@ -18,10 +20,18 @@ pub struct Entry {
     pub lru: u32,
 }
 
+/// A client waiting on a key: its slot in the client table and its id (the id guards
+/// against a slot reused by a later connection).
+pub type Waiter = (usize, u64);
+
 #[derive(Default)]
 pub struct Db {
     keys: Dict<Key, Entry>,
     expires: Dict<Key, i64>,
+    /// Clients blocked on each key, in the order they blocked (BLPOP, BZPOPMIN...).
+    pub blocking_keys: HashMap<Key, VecDeque<Waiter>>,
+    /// Keys with waiters that were created since the last time blocked clients were served.
+    pub ready_keys: Vec<Key>,
     /// Keys removed because their TTL passed (INFO `expired_keys`).
     pub expired: u64,
     pub hits: u64,
@@ -106,12 +116,25 @@ impl Db {
                 self.expires.remove(key);
             }
         } else {
+            self.signal_ready(key);
             self.keys.insert(key.into(), Entry { value, lru });
+        }
+    }
+
+    /// A key was created: clients blocked on it get a chance to be served (Redis's
+    /// `signalKeyAsReady`, called from `dbAdd`).
+    fn signal_ready(&mut self, key: &[u8]) {
+        if !self.blocking_keys.is_empty()
+            && self.blocking_keys.contains_key(key)
+            && !self.ready_keys.iter().any(|k| &**k == key)
+        {
+            self.ready_keys.push(key.into());
         }
     }
 
     /// Insert a key known to be absent (after a lookup said so) with an optional deadline.
     pub fn insert(&mut self, key: Key, value: Value, expire_at: Option<i64>, now: i64) {
+        self.signal_ready(&key);
         if let Some(when) = expire_at {
             self.expires.insert(key.clone(), when);
         }
@@ -262,7 +285,12 @@ mod tests {
         let mut db = Db::new();
         for i in 0..100u32 {
             let when = if i % 2 == 0 { 10 } else { 1_000_000 };
-            db.insert(i.to_string().into_bytes().into(), Value::string(b"v"), Some(when), 0);
+            db.insert(
+                i.to_string().into_bytes().into(),
+                Value::string(b"v"),
+                Some(when),
+                0,
+            );
         }
         let mut s = 88172645463325252u64;
         let mut rand = || {

@@ -215,6 +215,19 @@ impl RespClient {
         );
     }
 
+    /// Assert `TTL key` is `secs`, or one less: a relative TTL set just before may have lost
+    /// its rounding by the time it is read on a loaded machine.
+    #[track_caller]
+    pub fn expect_ttl(&mut self, key: &str, secs: i64) {
+        let ttl = self.int(&["TTL", key]);
+        assert!(
+            ttl == secs || ttl == secs - 1,
+            "[{}] TTL {key}: expected {secs} (or {}), got {ttl}",
+            self.name,
+            secs - 1
+        );
+    }
+
     /// Send `args`, expect an integer reply, return it.
     #[track_caller]
     pub fn int(&mut self, args: &[&str]) -> i64 {
@@ -698,4 +711,49 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
+}
+
+/// ferrokv and a real redis-server side by side, for differential tests: each command goes
+/// to both and the raw replies must be identical.
+pub struct DiffPair {
+    pub ferro: RespClient,
+    pub redis: RespClient,
+    _servers: (TestServer, RedisServer),
+}
+
+impl DiffPair {
+    /// `None` when redis-server is not installed and not required.
+    pub fn new() -> Option<DiffPair> {
+        let redis = start_redis()?;
+        let ferro = start_server();
+        Some(DiffPair {
+            ferro: ferro.client(),
+            redis: redis.client(),
+            _servers: (ferro, redis),
+        })
+    }
+
+    /// Send `args` to both servers and assert identical replies; returns whether Redis
+    /// answered with an error (so workloads can check they exercise successful paths).
+    pub fn check(&mut self, args: &[Vec<u8>], context: &str) -> bool {
+        let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+        let f = self.ferro.cmd_b(&refs);
+        let r = self.redis.cmd_b(&refs);
+        assert_eq!(
+            show(&f),
+            show(&r),
+            "{context}: {:?}",
+            args.iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>()
+        );
+        r.starts_with(b"-")
+    }
+
+    /// Run each non-empty line of `script` (redis-cli quoting) through [`DiffPair::check`].
+    pub fn check_script(&mut self, script: &str) {
+        for (i, line) in script.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+            self.check(&split_line(line), &format!("line {i}: {line}"));
+        }
+    }
 }
