@@ -34,7 +34,11 @@ fn check_script(pair: &mut DiffPair, script: &str, label: &str) {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        check(pair, &split_line(line), &format!("{label} line {i}: {line}"));
+        check(
+            pair,
+            &split_line(line),
+            &format!("{label} line {i}: {line}"),
+        );
     }
 }
 
@@ -484,8 +488,13 @@ fn elem(rng: &mut Rng) -> Vec<u8> {
         5 | 6 => n(rng.int(-300, 300)),
         7 => vec![b'x'; 1 + rng.below(200) as usize],
         8 => (0..rng.below(8)).map(|_| rng.below(256) as u8).collect(),
-        9 => s(["9223372036854775807", "-9223372036854775808", "007", "-0", ""]
-            [rng.below(5) as usize]),
+        9 => s([
+            "9223372036854775807",
+            "-9223372036854775808",
+            "007",
+            "-0",
+            "",
+        ][rng.below(5) as usize]),
         _ => format!("element-{}", rng.below(30)).into_bytes(),
     }
 }
@@ -507,7 +516,11 @@ fn random_op(rng: &mut Rng) -> Vec<Vec<u8>> {
             }
             v
         }
-        4 => vec![s(["LPUSHX", "RPUSHX"][rng.below(2) as usize]), key(rng), elem(rng)],
+        4 => vec![
+            s(["LPUSHX", "RPUSHX"][rng.below(2) as usize]),
+            key(rng),
+            elem(rng),
+        ],
         5 | 6 => {
             let mut v = vec![s(["LPOP", "RPOP"][rng.below(2) as usize]), key(rng)];
             if rng.below(2) == 0 {
@@ -557,8 +570,20 @@ fn random_op(rng: &mut Rng) -> Vec<Vec<u8>> {
         }
         // Blocking forms with a list that exists (they never wait then); when it might
         // not, the key is pushed first by the caller.
-        23 => vec![s(["BLPOP", "BRPOP"][rng.below(2) as usize]), key(rng), key(rng), s("0")],
-        24 => vec![s("BLMOVE"), key(rng), key(rng), side(rng), side(rng), s("0")],
+        23 => vec![
+            s(["BLPOP", "BRPOP"][rng.below(2) as usize]),
+            key(rng),
+            key(rng),
+            s("0"),
+        ],
+        24 => vec![
+            s("BLMOVE"),
+            key(rng),
+            key(rng),
+            side(rng),
+            side(rng),
+            s("0"),
+        ],
         25 => vec![s("BRPOPLPUSH"), key(rng), key(rng), s("0")],
         26 => vec![
             s("BLMPOP"),
@@ -617,7 +642,14 @@ fn random_list_workloads_match_redis() {
         check(&mut pair, &[s("FLUSHALL")], "flush");
         check(
             &mut pair,
-            &[s("CONFIG"), s("SET"), s("list-max-listpack-size"), s(size), s("list-compress-depth"), s(depth)],
+            &[
+                s("CONFIG"),
+                s("SET"),
+                s("list-max-listpack-size"),
+                s(size),
+                s("list-compress-depth"),
+                s(depth),
+            ],
             "config",
         );
         check(&mut pair, &[s("SET"), s("str"), s("string")], "setup");
@@ -631,7 +663,10 @@ fn random_list_workloads_match_redis() {
         for k in ["l0", "l1", "l2", "l3"] {
             check(&mut pair, &[s("LRANGE"), s(k), s("0"), s("-1")], "final");
         }
-        assert!(errors < 800, "seed {seed}: {errors} of 2500 ops were errors");
+        assert!(
+            errors < 800,
+            "seed {seed}: {errors} of 2500 ops were errors"
+        );
     }
 }
 
@@ -646,7 +681,14 @@ fn long_lists_match_redis() {
         check(&mut pair, &[s("FLUSHALL")], "flush");
         check(
             &mut pair,
-            &[s("CONFIG"), s("SET"), s("list-max-listpack-size"), s(size), s("list-compress-depth"), s(depth)],
+            &[
+                s("CONFIG"),
+                s("SET"),
+                s("list-max-listpack-size"),
+                s(size),
+                s("list-compress-depth"),
+                s(depth),
+            ],
             "config",
         );
         let mut rng = Rng(0xfeed ^ size.len() as u64 ^ depth.len() as u64);
@@ -669,16 +711,39 @@ fn long_lists_match_redis() {
                 0 => vec![s("LINDEX"), s("big"), n(i)],
                 1 => vec![s("LSET"), s("big"), n(i), n(i)],
                 2 => vec![s("LRANGE"), s("big"), n(i), n(i + rng.int(0, 300))],
-                3 => vec![s("LINSERT"), s("big"), s("AFTER"), n(rng.int(0, 250)), s("ins")],
-                4 => vec![s("LREM"), s("big"), n(rng.int(-5, 5)), vec![b'a' + rng.below(3) as u8]],
-                5 => vec![s("LPOS"), s("big"), s("b"), s("RANK"), n(rng.int(-50, 50).max(1)), s("COUNT"), s("5")],
+                3 => vec![
+                    s("LINSERT"),
+                    s("big"),
+                    s("AFTER"),
+                    n(rng.int(0, 250)),
+                    s("ins"),
+                ],
+                4 => vec![
+                    s("LREM"),
+                    s("big"),
+                    n(rng.int(-5, 5)),
+                    vec![b'a' + rng.below(3) as u8],
+                ],
+                5 => vec![
+                    s("LPOS"),
+                    s("big"),
+                    s("b"),
+                    s("RANK"),
+                    n(rng.int(-50, 50).max(1)),
+                    s("COUNT"),
+                    s("5"),
+                ],
                 6 => vec![s("LPOP"), s("big"), n(rng.int(0, 40))],
                 7 => vec![s("RPOP"), s("big"), n(rng.int(0, 40))],
                 _ => vec![s("LLEN"), s("big")],
             };
             check(&mut pair, &op, &ctx);
         }
-        check(&mut pair, &[s("LTRIM"), s("big"), s("100"), s("-100")], &ctx);
+        check(
+            &mut pair,
+            &[s("LTRIM"), s("big"), s("100"), s("-100")],
+            &ctx,
+        );
         check(&mut pair, &[s("LRANGE"), s("big"), s("0"), s("-1")], &ctx);
     }
 }

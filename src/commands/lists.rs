@@ -38,8 +38,22 @@ pub static COMMANDS: &[Command] = &[
     cmd("lmove", 5, WRITE | DENYOOM, (1, 2, 1), L, lmove),
     cmd("rpoplpush", 3, WRITE | DENYOOM, (1, 2, 1), L, rpoplpush),
     cmd("lmpop", -4, WRITE | MOVABLE_KEYS, (0, 0, 0), L, lmpop),
-    cmd("blpop", -3, WRITE | NOSCRIPT | BLOCKING, (1, -2, 1), L, blpop),
-    cmd("brpop", -3, WRITE | NOSCRIPT | BLOCKING, (1, -2, 1), L, brpop),
+    cmd(
+        "blpop",
+        -3,
+        WRITE | NOSCRIPT | BLOCKING,
+        (1, -2, 1),
+        L,
+        blpop,
+    ),
+    cmd(
+        "brpop",
+        -3,
+        WRITE | NOSCRIPT | BLOCKING,
+        (1, -2, 1),
+        L,
+        brpop,
+    ),
     cmd(
         "blmove",
         6,
@@ -235,7 +249,12 @@ fn pop_generic(ctx: &mut Ctx, a: &[&[u8]], left: bool) -> CmdResult {
         return Err(arity_error(ctx));
     }
     let count = match a.get(2) {
-        Some(arg) => Some(ranged(arg, 0, i64::MAX, "value is out of range, must be positive")?),
+        Some(arg) => Some(ranged(
+            arg,
+            0,
+            i64::MAX,
+            "value is out of range, must be positive",
+        )?),
         None => None,
     };
     let (db, reply, now) = ctx.db_and_reply();
@@ -470,7 +489,13 @@ fn lpos(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 
 /// LMOVE's body (Redis's `lmoveGenericCommand`): null when the source is missing;
 /// WRONGTYPE for a source or destination of another type, checked before anything moves.
-fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from_left: bool, to_left: bool) -> CmdResult {
+fn lmove_generic(
+    ctx: &mut Ctx,
+    src: &[u8],
+    dst: &[u8],
+    from_left: bool,
+    to_left: bool,
+) -> CmdResult {
     let fresh = new_list(ctx);
     let (db, reply, now) = ctx.db_and_reply();
     if write_list(db, src, now)?.is_none() {
@@ -488,8 +513,8 @@ fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from_left: bool, to_left
         return Ok(());
     }
     let dst_exists = write_list(db, dst, now)?.is_some();
-    let Some((v, emptied)) = write_list(db, src, now)?
-        .and_then(|l| pop_one(l, from_left).map(|v| (v, l.is_empty())))
+    let Some((v, emptied)) =
+        write_list(db, src, now)?.and_then(|l| pop_one(l, from_left).map(|v| (v, l.is_empty())))
     else {
         reply.null();
         return Ok(());
@@ -531,13 +556,24 @@ fn rpoplpush(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 // -------------------------------------------------------------------------------------
 
 /// Pop from the first non-empty list among `keys`. Returns false when none has data; a
-/// key of another type before the first list found is WRONGTYPE. `count` None is the
-/// BLPOP shape `[key, value]`; Some(n) is the LMPOP shape `[key, [values...]]`.
-fn pop_first_of(ctx: &mut Ctx, keys: &[&[u8]], left: bool, count: Option<usize>) -> Result<bool, CmdError> {
+/// key of another type before the first list found is WRONGTYPE, except when a blocked
+/// command runs again: then, as in Redis 7.0, a waited key that was created with another
+/// type does not serve the client, which keeps waiting. `count` None is the BLPOP shape
+/// `[key, value]`; Some(n) is the LMPOP shape `[key, [values...]]`.
+fn pop_first_of(
+    ctx: &mut Ctx,
+    keys: &[&[u8]],
+    left: bool,
+    count: Option<usize>,
+) -> Result<bool, CmdError> {
+    let retry = ctx.is_retry();
     let (db, reply, now) = ctx.db_and_reply();
     for key in keys {
-        let Some(l) = write_list(db, key, now)? else {
-            continue;
+        let l = match write_list(db, key, now) {
+            Ok(Some(l)) => l,
+            Ok(None) => continue,
+            Err(_) if retry => continue,
+            Err(e) => return Err(e),
         };
         if l.is_empty() {
             continue;
@@ -559,9 +595,15 @@ fn pop_first_of(ctx: &mut Ctx, keys: &[&[u8]], left: bool, count: Option<usize>)
 }
 
 /// LMPOP/BLMPOP arguments from `numkeys` at `a[at]`: (keys, left, count).
-fn parse_mpop<'a, 'b>(a: &'b [&'a [u8]], at: usize) -> Result<(&'b [&'a [u8]], bool, usize), CmdError> {
+fn parse_mpop<'a, 'b>(
+    a: &'b [&'a [u8]],
+    at: usize,
+) -> Result<(&'b [&'a [u8]], bool, usize), CmdError> {
     let numkeys = ranged(a[at], 1, i64::MAX, "numkeys should be greater than 0")?;
-    let where_idx = match usize::try_from(numkeys).ok().and_then(|n| n.checked_add(at + 1)) {
+    let where_idx = match usize::try_from(numkeys)
+        .ok()
+        .and_then(|n| n.checked_add(at + 1))
+    {
         Some(i) if i < a.len() => i,
         _ => return Err(CmdError::Syntax),
     };
@@ -632,10 +674,21 @@ fn blmpop(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 }
 
 /// BLMOVE/BRPOPLPUSH once the arguments are parsed (Redis's `blmoveGenericCommand`).
-fn blmove_generic(ctx: &mut Ctx, a: &[&[u8]], from_left: bool, to_left: bool, deadline: Option<i64>) -> CmdResult {
+fn blmove_generic(
+    ctx: &mut Ctx,
+    a: &[&[u8]],
+    from_left: bool,
+    to_left: bool,
+    deadline: Option<i64>,
+) -> CmdResult {
+    let retry = ctx.is_retry();
     let (db, _, now) = ctx.db_and_reply();
-    if write_list(db, a[1], now)?.is_some() {
-        return lmove_generic(ctx, a[1], a[2], from_left, to_left);
+    match write_list(db, a[1], now) {
+        Ok(Some(_)) => return lmove_generic(ctx, a[1], a[2], from_left, to_left),
+        Ok(None) => {}
+        // The waited source was created with another type: keep waiting (Redis 7.0).
+        Err(_) if retry => {}
+        Err(e) => return Err(e),
     }
     block_or_null(ctx, &a[1..2], deadline, true);
     Ok(())

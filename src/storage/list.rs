@@ -17,8 +17,8 @@
 //!
 //! Every list reports `quicklist` in OBJECT ENCODING: Redis 7.0 has no other list encoding.
 
-pub mod lzf;
 mod lp_shim;
+pub mod lzf;
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -364,7 +364,11 @@ impl List {
     /// A Redis index (negative counts from the tail) as an offset from the head.
     pub fn resolve(&self, index: i64) -> Option<usize> {
         let len = self.len as i64;
-        let i = if index < 0 { index.checked_add(len)? } else { index };
+        let i = if index < 0 {
+            index.checked_add(len)?
+        } else {
+            index
+        };
         (0..len).contains(&i).then_some(i as usize)
     }
 
@@ -587,8 +591,7 @@ impl List {
 
     /// Merge nodes[a + 1] into nodes[a] when their sizes allow; true if merged.
     fn try_merge(&mut self, a: usize) -> bool {
-        if a + 1 >= self.nodes.len() || !self.allows_merge(&self.nodes[a], &self.nodes[a + 1])
-        {
+        if a + 1 >= self.nodes.len() || !self.allows_merge(&self.nodes[a], &self.nodes[a + 1]) {
             return false;
         }
         let Some(b) = self.nodes.remove(a + 1) else {
@@ -739,7 +742,10 @@ impl List {
         for (i, node) in self.nodes.iter().enumerate() {
             let inner = d > 0 && i >= d && i + d < n;
             if !inner {
-                assert!(!node.is_compressed(), "end node {i} of {n} compressed (depth {d})");
+                assert!(
+                    !node.is_compressed(),
+                    "end node {i} of {n} compressed (depth {d})"
+                );
             }
         }
     }

@@ -43,7 +43,10 @@ fn entry_size(v: &[u8]) -> usize {
 
 impl Listpack {
     pub fn new() -> Self {
-        Listpack { items: Vec::new(), bytes: 7 }
+        Listpack {
+            items: Vec::new(),
+            bytes: 7,
+        }
     }
     pub fn from_bytes(bytes: Vec<u8>) -> Option<Self> {
         let mut lp = Listpack::new();

@@ -214,7 +214,9 @@ mod tests {
             let rnd: Vec<u8> = (0..len).map(|_| xorshift(&mut s) as u8).collect();
             round_trip(&rnd);
             // Low-entropy random data: many short matches.
-            let low: Vec<u8> = (0..len).map(|_| b'a' + (xorshift(&mut s) % 3) as u8).collect();
+            let low: Vec<u8> = (0..len)
+                .map(|_| b'a' + (xorshift(&mut s) % 3) as u8)
+                .collect();
             round_trip(&low);
         }
     }
@@ -234,13 +236,18 @@ mod tests {
     fn decodes_liblzf_output_and_rejects_corruption() {
         // "aaaaaaaaaa" as liblzf encodes it: literal "a", then a back-reference of 8 bytes
         // at distance 1 (ctrl 0xc0 = len 6 → 8 bytes, offset high bits 0; offset low 0).
-        assert_eq!(decompress(&[0, b'a', 0xc0, 0, 0x00, b'a'], 10).as_deref(), Some(&b"aaaaaaaaaa"[..]));
+        assert_eq!(
+            decompress(&[0, b'a', 0xc0, 0, 0x00, b'a'], 10).as_deref(),
+            Some(&b"aaaaaaaaaa"[..])
+        );
         assert_eq!(decompress(&[0xc0, 0], 8), None); // reference before the start
         assert_eq!(decompress(&[5, b'a'], 6), None); // literal run past the input
         assert_eq!(decompress(&[0, b'a'], 2), None); // wrong length
         assert_eq!(decompress(&[0xe0], 9), None); // truncated
         let mut s = 11u64;
-        let data: Vec<u8> = (0..3000).map(|_| b'a' + (xorshift(&mut s) % 4) as u8).collect();
+        let data: Vec<u8> = (0..3000)
+            .map(|_| b'a' + (xorshift(&mut s) % 4) as u8)
+            .collect();
         let c = compress(&data, data.len()).unwrap();
         for cut in 0..c.len() {
             assert!(decompress(&c[..cut], data.len()).is_none());

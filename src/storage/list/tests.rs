@@ -32,7 +32,11 @@ fn value(rng: &mut Rng) -> Vec<u8> {
 }
 
 fn model_remove(model: &mut VecDeque<Vec<u8>>, v: &[u8], count: i64) -> usize {
-    let limit = if count == 0 { usize::MAX } else { count.unsigned_abs() as usize };
+    let limit = if count == 0 {
+        usize::MAX
+    } else {
+        count.unsigned_abs() as usize
+    };
     let mut removed = 0;
     let mut items: Vec<Vec<u8>> = model.drain(..).collect();
     if count < 0 {
@@ -113,8 +117,12 @@ fn run_model(seed: u64, fill: i64, depth: u64, ops: usize) {
                 let mut got = Vec::new();
                 list.for_range(start, count, reverse, |e| got.push(e.to_vec()));
                 let end = (start + count).min(model.len());
-                let mut want: Vec<Vec<u8>> =
-                    model.iter().skip(start).take(end.saturating_sub(start)).cloned().collect();
+                let mut want: Vec<Vec<u8>> = model
+                    .iter()
+                    .skip(start)
+                    .take(end.saturating_sub(start))
+                    .cloned()
+                    .collect();
                 if reverse {
                     want.reverse();
                 }
@@ -206,7 +214,10 @@ fn inner_nodes_are_compressed_and_still_readable() {
     l.check();
     assert_eq!(l.node_count(), 100);
     assert_eq!(l.compressed_nodes(), 98);
-    assert_eq!(l.get(800).unwrap(), b"element number 800 of a compressible list");
+    assert_eq!(
+        l.get(800).unwrap(),
+        b"element number 800 of a compressible list"
+    );
     assert!(l.set(801, b"changed"));
     assert!(l.insert(802, b"inserted", true));
     l.check();
@@ -245,8 +256,17 @@ fn incompressible_nodes_stay_plain() {
 #[test]
 fn integers_and_binary_round_trip() {
     let mut l = List::default();
-    for v in [&b"0"[..], b"-0", b"007", b"9223372036854775807", b"-9223372036854775808",
-        b"9223372036854775808", b"", b"\x00\xff\r\n", b" 1"] {
+    for v in [
+        &b"0"[..],
+        b"-0",
+        b"007",
+        b"9223372036854775807",
+        b"-9223372036854775808",
+        b"9223372036854775808",
+        b"",
+        b"\x00\xff\r\n",
+        b" 1",
+    ] {
         l.push_back(v);
     }
     assert_eq!(l.get(0).unwrap(), b"0");
@@ -266,5 +286,9 @@ fn integers_and_binary_round_trip() {
 
 #[test]
 fn node_stays_small() {
-    assert!(std::mem::size_of::<Node>() <= 32, "{}", std::mem::size_of::<Node>());
+    assert!(
+        std::mem::size_of::<Node>() <= 32,
+        "{}",
+        std::mem::size_of::<Node>()
+    );
 }
