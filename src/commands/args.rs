@@ -89,3 +89,18 @@ pub fn timeout_deadline(arg: &[u8], now: i64) -> Result<Option<i64>, CmdError> {
     }
     Ok(Some(now.saturating_add(ms)))
 }
+
+/// A database index (SELECT, MOVE, COPY ... DB): an `int` as Redis's
+/// `getIntFromObjectOrReply` reads it, then within `databases`.
+pub fn db_index(arg: &[u8], databases: usize) -> Result<usize, CmdError> {
+    let id = int(arg)?;
+    if id < i32::MIN as i64 || id > i32::MAX as i64 {
+        return Err(CmdError::msg(
+            "ERR value is out of range, value must between -2147483648 and 2147483647",
+        ));
+    }
+    if id < 0 || id as usize >= databases {
+        return Err(CmdError::DbIndexOutOfRange);
+    }
+    Ok(id as usize)
+}

@@ -58,6 +58,8 @@ fn string_for_bits<'a>(
     now: i64,
 ) -> Result<&'a mut Vec<u8>, CmdError> {
     let need = (max_bit >> 3) as usize + 1;
+    // Every caller modifies the string it gets (SETBIT, BITFIELD writes).
+    db.touch(key);
     if lookup_str_write(db, key, now)?.is_none() {
         db.insert(key.into(), Value::Str(Str::Raw(vec![0; need])), None, now);
     }

@@ -127,6 +127,9 @@ static CLIENT: &[Command] = &[
 ];
 
 fn ping(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    if ctx.client.subscribed() && !ctx.client.reply.resp3 && a.len() <= 2 {
+        return super::pubsub::subscribed_ping(ctx, a);
+    }
     match a.len() {
         1 => ctx.reply().simple("PONG"),
         2 => ctx.reply().bulk(a[1]),
@@ -145,14 +148,7 @@ fn echo(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 }
 
 fn select(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
-    let id = args::int(a[1])?;
-    if id < i32::MIN as i64 || id > i32::MAX as i64 {
-        return Err(CmdError::NotInteger);
-    }
-    if id < 0 || id as usize >= ctx.srv.dbs.len() {
-        return Err(CmdError::DbIndexOutOfRange);
-    }
-    ctx.client.db = id as usize;
+    ctx.client.db = args::db_index(a[1], ctx.srv.dbs.len())?;
     ctx.reply().ok();
     Ok(())
 }
@@ -235,7 +231,7 @@ fn hello(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     }
     if !ctx.client.authenticated {
         return Err(CmdError::msg(
-            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
         ));
     }
     if let Some(n) = name {
@@ -270,6 +266,8 @@ fn quit(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
 }
 
 fn reset(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
+    super::transactions::discard(ctx.srv, ctx.client);
+    super::pubsub::unsubscribe_all(ctx.srv, ctx.client);
     let c = &mut *ctx.client;
     c.db = 0;
     c.reply.resp3 = false;
@@ -326,11 +324,11 @@ fn client_list(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         } else if is(a[i], "id") && i + 1 < a.len() {
             let mut v = Vec::new();
             for id in &a[i + 1..] {
-                let n = args::int(id)
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| CmdError::msg("ERR Invalid client ID"))?;
-                v.push(n as u64);
+                let n = args::int(id).map_err(|_| CmdError::msg("ERR Invalid client ID"))?;
+                // Ids start at 1: a non-positive one matches nothing.
+                if n > 0 {
+                    v.push(n as u64);
+                }
             }
             ids = Some(v);
             break;
@@ -410,6 +408,13 @@ fn client_kill(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         } else if is(k, "laddr") {
             laddr = Some(String::from_utf8_lossy(v).into_owned());
         } else if is(k, "user") {
+            // Only the default user exists until ACLs land.
+            if v != b"default" {
+                return Err(CmdError::msg(format!(
+                    "ERR No such user '{}'",
+                    super::trunc(v, 128)
+                )));
+            }
             user = Some(v.to_vec());
         } else if is(k, "type") {
             if !["normal", "master", "replica", "slave", "pubsub"]

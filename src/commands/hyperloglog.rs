@@ -88,6 +88,7 @@ fn pfadd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     }
     if updated {
         hll::invalidate(v);
+        db.touch(a[1]);
     }
     reply.int(updated as i64);
     Ok(())
@@ -118,6 +119,8 @@ fn pfcount(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         None => {
             let c = hll::count(v).map_err(corrupt)?;
             hll::store_cache(v, c);
+            // Caching rewrites the value, so Redis signals the key as modified.
+            db.touch(a[1]);
             c
         }
     };
@@ -157,6 +160,7 @@ fn pfmerge(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         }
     }
     hll::invalidate(v);
+    db.touch(a[1]);
     reply.ok();
     Ok(())
 }

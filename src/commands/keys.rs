@@ -17,7 +17,7 @@ pub static COMMANDS: &[Command] = &[
     cmd("unlink", -2, WRITE | FAST, (1, -1, 1), G, del),
     cmd("exists", -2, READONLY | FAST, (1, -1, 1), G, exists),
     cmd("type", 2, READONLY | FAST, (1, 1, 1), G, type_),
-    cmd("keys", 2, READONLY, (0, 0, 0), G, keys),
+    cmd("keys", 2, READONLY | DANGEROUS, (0, 0, 0), G, keys),
     cmd("scan", -2, READONLY, (0, 0, 0), G, scan),
     cmd("randomkey", 1, READONLY, (0, 0, 0), G, randomkey),
     cmd("rename", 3, WRITE, (1, 2, 1), G, rename),
@@ -289,17 +289,7 @@ fn renamenx(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 
 /// A database index argument: integer, then in range.
 fn db_index(ctx: &Ctx, arg: &[u8]) -> Result<usize, CmdError> {
-    let id = args::int(arg)?;
-    // Redis reads the index with getIntFromObjectOrReply.
-    if id < i32::MIN as i64 || id > i32::MAX as i64 {
-        return Err(CmdError::msg(
-            "ERR value is out of range, value must between -2147483648 and 2147483647",
-        ));
-    }
-    if id < 0 || id as usize >= ctx.srv.dbs.len() {
-        return Err(CmdError::DbIndexOutOfRange);
-    }
-    Ok(id as usize)
+    args::db_index(arg, ctx.srv.dbs.len())
 }
 
 fn move_(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {

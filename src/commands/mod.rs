@@ -10,10 +10,12 @@ pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
+pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod strings;
 pub mod table;
+pub mod transactions;
 pub mod zsets;
 
 use crate::protocol::Reply;
@@ -59,7 +61,7 @@ impl Ctx<'_> {
     /// Whether a blocking command may wait. Inside MULTI/EXEC and scripts it may not, and
     /// must reply as if it timed out.
     pub fn blocking_allowed(&self) -> bool {
-        true
+        !self.client.in_exec
     }
 
     /// True when a blocked command runs again because one of its keys became ready.
@@ -85,7 +87,8 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
         return;
     };
     let reply_start = client.reply.buf.len();
-    let Some((id, mut cmd)) = table().lookup(name) else {
+    client.pending_name_is_exec = name.eq_ignore_ascii_case(b"exec");
+    let Some((_, mut cmd)) = table().lookup(name) else {
         let mut msg = format!(
             "ERR unknown command '{}', with args beginning with: ",
             trunc(name, 128)
@@ -116,13 +119,34 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
             }
         }
     }
+    let stat_slot = table().stat_index(cmd);
     if !cmd.arity_ok(args.len()) {
         let msg = format!("ERR wrong number of arguments for '{}' command", cmd.name);
+        srv.cmd_stats[stat_slot].rejected += 1;
         reject(srv, client, &msg);
         return;
     }
     if !client.authenticated && !cmd.has(flags::NO_AUTH) {
+        srv.cmd_stats[stat_slot].rejected += 1;
         reject(srv, client, &CmdError::NoAuth.to_string());
+        return;
+    }
+    if client.subscribed() && !client.reply.resp3 && !pubsub::allowed_while_subscribed(cmd) {
+        let msg = format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            cmd.name
+        );
+        srv.cmd_stats[stat_slot].rejected += 1;
+        reject(srv, client, &msg);
+        return;
+    }
+    if client.multi.is_some() && !transactions::runs_inside_multi(cmd) {
+        if cmd.has(flags::NO_MULTI) {
+            srv.cmd_stats[stat_slot].rejected += 1;
+            reject(srv, client, "ERR Command not allowed inside a transaction");
+            return;
+        }
+        transactions::queue(client, args);
         return;
     }
     let Some(handler) = cmd.handler else {
@@ -138,24 +162,49 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
     };
     let result = handler(&mut ctx, args);
     let (srv, client) = (ctx.srv, ctx.client);
-    let stat = &mut srv.cmd_stats[id];
+    let stat = &mut srv.cmd_stats[stat_slot];
     stat.calls += 1;
     stat.usec += (unix_us() - start).max(0) as u64;
     srv.stats.commands_processed += 1;
     if let Err(e) = result {
         stat.failed += 1;
-        srv.stats.total_error_replies += 1;
-        client.reply.error(&e.to_string());
+        let msg = e.to_string();
+        count_error(srv, &msg);
+        client.reply.error(&msg);
     }
     apply_reply_mode(client, reply_start);
 }
 
-/// Reply with an error for a command that was not run (unknown, arity, auth).
+/// Reply with an error for a command that was not run (unknown, arity, auth...). Inside
+/// MULTI the transaction is flagged so EXEC aborts; a rejected EXEC aborts it at once.
 fn reject(srv: &mut ServerState, client: &mut Client, msg: &str) {
     let start = client.reply.buf.len();
-    srv.stats.total_error_replies += 1;
-    client.reply.error(msg);
+    count_error(srv, msg);
+    let is_exec = client.pending_name_is_exec;
+    if is_exec {
+        let reason = msg.strip_prefix("ERR ").unwrap_or(msg);
+        client.reply.error(&format!(
+            "EXECABORT Transaction discarded because of: {reason}"
+        ));
+        transactions::discard(srv, client);
+    } else {
+        client.multi_error |= client.multi.is_some();
+        client.reply.error(msg);
+    }
     apply_reply_mode(client, start);
+}
+
+/// INFO's total_error_replies and errorstats (by the error's first word).
+fn count_error(srv: &mut ServerState, msg: &str) {
+    srv.stats.total_error_replies += 1;
+    let code = msg.split(' ').next().unwrap_or("ERR");
+    let codes = &mut srv.stats.error_codes;
+    if let Some(n) = codes.get_mut(code) {
+        *n += 1;
+    } else if codes.len() < 128 {
+        // Redis stops tracking new codes past 128 of them.
+        codes.insert(code.to_string(), 1);
+    }
 }
 
 /// CLIENT REPLY OFF/SKIP: drop what the command wrote.

@@ -10,13 +10,15 @@ use crate::server::{FERROKV_VERSION, REDIS_VERSION, ServerState, Shutdown, unix_
 use crate::util::glob::glob_match;
 
 const SV: Group = Group::Server;
+/// Server commands that Redis files under @keyspace.
+const KS: Group = Group::Generic;
 
 pub static COMMANDS: &[Command] = &[
-    cmd("info", -1, LOADING | STALE, (0, 0, 0), SV, info),
-    cmd("dbsize", 1, READONLY | FAST, (0, 0, 0), SV, dbsize),
-    cmd("flushdb", -1, WRITE, (0, 0, 0), SV, flushdb),
-    cmd("flushall", -1, WRITE, (0, 0, 0), SV, flushall),
-    cmd("swapdb", 3, WRITE | FAST, (0, 0, 0), SV, swapdb),
+    cmd("info", -1, LOADING | STALE | DANGEROUS, (0, 0, 0), SV, info),
+    cmd("dbsize", 1, READONLY | FAST, (0, 0, 0), KS, dbsize),
+    cmd("flushdb", -1, WRITE | DANGEROUS, (0, 0, 0), KS, flushdb),
+    cmd("flushall", -1, WRITE | DANGEROUS, (0, 0, 0), KS, flushall),
+    cmd("swapdb", 3, WRITE | FAST | DANGEROUS, (0, 0, 0), KS, swapdb),
     cmd("time", 1, LOADING | STALE | FAST, (0, 0, 0), SV, time),
     cmd(
         "shutdown",
@@ -118,7 +120,7 @@ static COMMAND: &[Command] = &[
     ),
     cmd(
         "command|getkeys",
-        -3,
+        -4,
         LOADING | STALE,
         (0, 0, 0),
         SV,
@@ -188,7 +190,19 @@ fn swapdb(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if !(0..n).contains(&first) || !(0..n).contains(&second) {
         return Err(CmdError::DbIndexOutOfRange);
     }
-    ctx.srv.dbs.swap(first as usize, second as usize);
+    let (a, b) = (first as usize, second as usize);
+    if a != b {
+        // Watched keys that exist in either database count as modified.
+        ctx.srv.dbs[a].touch_existing();
+        ctx.srv.dbs[b].touch_existing();
+        let (lo, hi) = (a.min(b), a.max(b));
+        let (left, right) = ctx.srv.dbs.split_at_mut(hi);
+        crate::storage::Db::swap_data(&mut left[lo], &mut right[0]);
+        ctx.srv.dbs[a].touch_existing();
+        ctx.srv.dbs[b].touch_existing();
+        ctx.srv.dbs[a].signal_existing_blocking_keys();
+        ctx.srv.dbs[b].signal_existing_blocking_keys();
+    }
     ctx.reply().ok();
     Ok(())
 }
@@ -203,15 +217,24 @@ fn time(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
 }
 
 fn shutdown(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    let (mut nosave, mut save, mut abort, mut other) = (false, false, false, false);
     for o in &a[1..] {
-        if !["nosave", "save", "now", "force", "abort"]
-            .iter()
-            .any(|k| is(o, k))
-        {
+        if is(o, "nosave") {
+            nosave = true;
+        } else if is(o, "save") {
+            save = true;
+        } else if is(o, "now") || is(o, "force") {
+            other = true;
+        } else if is(o, "abort") {
+            abort = true;
+        } else {
             return Err(CmdError::Syntax);
         }
     }
-    if a[1..].iter().any(|o| is(o, "abort")) {
+    if (nosave && save) || (abort && (nosave || save || other)) {
+        return Err(CmdError::Syntax);
+    }
+    if abort {
         return Err(CmdError::msg("ERR No shutdown in progress."));
     }
     // No persistence yet: nothing to save. The connection closes without a reply.
@@ -225,7 +248,7 @@ fn debug(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let allowed = ctx.srv.config.enable_debug_command.allows(local);
     if !allowed {
         return Err(CmdError::msg(
-            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"no\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
         ));
     }
     if is(a[1], "sleep") && a.len() == 3 {
@@ -264,9 +287,7 @@ fn config_get(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 
 fn config_set(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if !a.len().is_multiple_of(2) {
-        return Err(CmdError::msg(
-            "ERR wrong number of arguments for 'config|set' command",
-        ));
+        return Err(CmdError::Syntax);
     }
     let pairs: Vec<(&[u8], &[u8])> = a[2..].chunks_exact(2).map(|p| (p[0], p[1])).collect();
     let local = ctx.client.addr.ip().is_loopback();
@@ -373,21 +394,7 @@ fn describe(r: &mut Reply, c: &Command) {
     r.int(c.first_key as i64);
     r.int(c.last_key as i64);
     r.int(c.step as i64);
-    let mut cats = vec![c.group.acl_category()];
-    if c.has(WRITE) {
-        cats.push("@write");
-    }
-    if c.has(READONLY) {
-        cats.push("@read");
-    }
-    if c.has(FAST) {
-        cats.push("@fast");
-    } else {
-        cats.push("@slow");
-    }
-    if c.has(ADMIN) {
-        cats.push("@dangerous");
-    }
+    let cats = c.acl_categories();
     r.set(cats.len());
     for cat in cats {
         r.simple(cat);
@@ -479,28 +486,24 @@ fn command_info(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     for name in &a[2..] {
         match find_by_fullname(name) {
             Some(c) => describe(r, c),
-            None => r.null_array(),
+            None => r.null(),
         }
     }
     Ok(())
 }
 
 fn command_list(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
-    let mut names: Vec<&str> = table().commands.iter().map(|c| c.name).collect();
+    let mut names: Vec<&'static Command> = table().all.clone();
     if a.len() > 2 {
         if a.len() != 5 || !is(a[2], "filterby") {
             return Err(CmdError::Syntax);
         }
         let v = a[4];
         if is(a[3], "pattern") {
-            names.retain(|n| glob_match(v, n.as_bytes(), true));
+            names.retain(|c| glob_match(v, c.name.as_bytes(), true));
         } else if is(a[3], "aclcat") {
             let cat = format!("@{}", String::from_utf8_lossy(v).to_ascii_lowercase());
-            names.retain(|n| {
-                table()
-                    .lookup(n.as_bytes())
-                    .is_some_and(|(_, c)| c.group.acl_category() == cat)
-            });
+            names.retain(|c| c.acl_categories().contains(&cat.as_str()));
         } else if is(a[3], "module") {
             names.clear();
         } else {
@@ -509,8 +512,8 @@ fn command_list(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     }
     let r = ctx.reply();
     r.array(names.len());
-    for n in names {
-        r.bulk(n.as_bytes());
+    for c in names {
+        r.bulk(c.name.as_bytes());
     }
     Ok(())
 }
@@ -556,7 +559,7 @@ fn command_docs(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         r.bulk(c.name.as_bytes());
         r.map(1);
         r.bulk(b"group");
-        r.bulk(c.group.acl_category().trim_start_matches('@').as_bytes());
+        r.bulk(c.group.doc_name().as_bytes());
     }
     Ok(())
 }
@@ -606,41 +609,40 @@ fn info(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
-const DEFAULT_SECTIONS: &[&str] = &[
-    "server",
-    "clients",
-    "memory",
-    "persistence",
-    "stats",
-    "replication",
-    "cpu",
-    "modules",
-    "errorstats",
-    "cluster",
-    "keyspace",
+/// Sections in the order Redis prints them, with their titles; `true` = in the default set.
+const SECTIONS: &[(&str, &str, bool)] = &[
+    ("server", "Server", true),
+    ("clients", "Clients", true),
+    ("memory", "Memory", true),
+    ("persistence", "Persistence", true),
+    ("stats", "Stats", true),
+    ("replication", "Replication", true),
+    ("cpu", "CPU", true),
+    ("modules", "Modules", true),
+    ("commandstats", "Commandstats", false),
+    ("errorstats", "Errorstats", true),
+    ("cluster", "Cluster", true),
+    ("keyspace", "Keyspace", true),
 ];
 
 fn info_text(ctx: &Ctx, wanted: &[&[u8]]) -> String {
-    let mut sections: Vec<String> = Vec::new();
-    if wanted.is_empty() || wanted.iter().any(|w| is(w, "default")) {
-        sections.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
-    }
+    let mut all = false;
+    let mut default = wanted.is_empty();
+    let mut named: Vec<String> = Vec::new();
     for w in wanted {
         let w = String::from_utf8_lossy(w).to_ascii_lowercase();
         match w.as_str() {
-            "all" | "everything" => {
-                sections.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
-                sections.push("commandstats".into());
-            }
-            "default" => {}
-            _ => sections.push(w),
+            "all" | "everything" => all = true,
+            "default" => default = true,
+            _ => named.push(w),
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    sections.retain(|s| seen.insert(s.clone()));
     let mut out = String::new();
-    for s in &sections {
-        let body = match s.as_str() {
+    for (name, title, in_default) in SECTIONS {
+        if !(all || (default && *in_default) || named.iter().any(|n| n == name)) {
+            continue;
+        }
+        let body = match *name {
             "server" => info_server(ctx.srv),
             "clients" => info_clients(ctx),
             "memory" => info_memory(ctx.srv),
@@ -649,22 +651,27 @@ fn info_text(ctx: &Ctx, wanted: &[&[u8]]) -> String {
             "replication" => info_replication(ctx.srv),
             "cpu" => info_cpu(),
             "cluster" => "cluster_enabled:0\r\n".into(),
-            "modules" | "errorstats" => String::new(),
             "keyspace" => info_keyspace(ctx.srv),
             "commandstats" => info_commandstats(ctx.srv),
-            _ => continue,
+            "errorstats" => info_errorstats(ctx.srv),
+            _ => String::new(),
         };
         if !out.is_empty() {
             out.push_str("\r\n");
-        }
-        let mut title = s.clone();
-        if let Some(f) = title.get_mut(0..1) {
-            f.make_ascii_uppercase();
         }
         out.push_str(&format!("# {title}\r\n"));
         out.push_str(&body);
     }
     out
+}
+
+fn info_errorstats(srv: &ServerState) -> String {
+    let mut codes: Vec<(&String, &u64)> = srv.stats.error_codes.iter().collect();
+    codes.sort();
+    codes
+        .into_iter()
+        .map(|(code, n)| format!("errorstat_{code}:count={n}\r\n"))
+        .collect()
 }
 
 fn info_server(srv: &ServerState) -> String {
@@ -794,9 +801,10 @@ fn info_keyspace(srv: &ServerState) -> String {
     for (i, db) in srv.dbs.iter().enumerate() {
         if !db.is_empty() {
             out.push_str(&format!(
-                "db{i}:keys={},expires={},avg_ttl=0\r\n",
+                "db{i}:keys={},expires={},avg_ttl={}\r\n",
                 db.len(),
-                db.volatile_len()
+                db.volatile_len(),
+                db.avg_ttl
             ));
         }
     }
@@ -805,8 +813,8 @@ fn info_keyspace(srv: &ServerState) -> String {
 
 fn info_commandstats(srv: &ServerState) -> String {
     let mut out = String::new();
-    for (c, s) in table().commands.iter().zip(&srv.cmd_stats) {
-        if s.calls == 0 && s.failed == 0 {
+    for (c, s) in table().all.iter().zip(&srv.cmd_stats) {
+        if s.calls == 0 && s.failed == 0 && s.rejected == 0 {
             continue;
         }
         let per = if s.calls > 0 {

@@ -412,6 +412,7 @@ fn append(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             reply.int(a[2].len() as i64);
         }
     }
+    db.touch(a[1]);
     Ok(())
 }
 
@@ -437,6 +438,7 @@ fn incr_generic(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
             by
         }
     };
+    db.touch(key);
     reply.int(result);
     Ok(())
 }
@@ -557,6 +559,7 @@ fn setrange(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             reply.int(len as i64);
         }
     }
+    db.touch(a[1]);
     Ok(())
 }
 

@@ -29,6 +29,8 @@ pub mod flags {
     pub const MOVABLE_KEYS: u32 = 1 << 15;
     pub const ALLOW_BUSY: u32 = 1 << 16;
     pub const SENTINEL: u32 = 1 << 17;
+    /// Not a COMMAND INFO flag: puts the command in the `@dangerous` ACL category.
+    pub const DANGEROUS: u32 = 1 << 18;
 
     /// (flag, name) in the order Redis lists them in COMMAND INFO.
     pub const NAMES: &[(u32, &str)] = &[
@@ -65,24 +67,72 @@ pub enum Group {
     SortedSet,
     Bitmap,
     HyperLogLog,
+    Transaction,
+    PubSub,
 }
 
 impl Group {
-    pub fn acl_category(self) -> &'static str {
+    /// The ACL category of the group, if it has one.
+    pub fn acl_category(self) -> Option<&'static str> {
         match self {
-            Group::String => "@string",
-            Group::Generic => "@keyspace",
-            Group::Server => "@admin",
-            Group::Connection => "@connection",
-            Group::List => "@list",
-            Group::Hash => "@hash",
-            Group::Set => "@set",
-            Group::SortedSet => "@sortedset",
-            Group::Bitmap => "@bitmap",
-            Group::HyperLogLog => "@hyperloglog",
+            Group::String => Some("@string"),
+            Group::Generic => Some("@keyspace"),
+            Group::Server => None,
+            Group::Connection => Some("@connection"),
+            Group::List => Some("@list"),
+            Group::Hash => Some("@hash"),
+            Group::Set => Some("@set"),
+            Group::SortedSet => Some("@sortedset"),
+            Group::Bitmap => Some("@bitmap"),
+            Group::HyperLogLog => Some("@hyperloglog"),
+            Group::Transaction => Some("@transaction"),
+            Group::PubSub => None,
+        }
+    }
+
+    /// The group name COMMAND DOCS reports.
+    pub fn doc_name(self) -> &'static str {
+        match self {
+            Group::String => "string",
+            Group::Generic => "generic",
+            Group::Server => "server",
+            Group::Connection => "connection",
+            Group::List => "list",
+            Group::Hash => "hash",
+            Group::Set => "set",
+            Group::SortedSet => "sorted-set",
+            Group::Bitmap => "bitmap",
+            Group::HyperLogLog => "hyperloglog",
+            Group::Transaction => "transactions",
+            Group::PubSub => "pubsub",
         }
     }
 }
+
+/// ACL categories in the order Redis lists them (its ACL category table).
+const CATEGORY_ORDER: &[&str] = &[
+    "@keyspace",
+    "@read",
+    "@write",
+    "@set",
+    "@sortedset",
+    "@list",
+    "@hash",
+    "@string",
+    "@bitmap",
+    "@hyperloglog",
+    "@geo",
+    "@stream",
+    "@pubsub",
+    "@admin",
+    "@fast",
+    "@slow",
+    "@blocking",
+    "@dangerous",
+    "@connection",
+    "@transaction",
+    "@scripting",
+];
 
 pub struct Command {
     /// Lower-case name; subcommands are `container|sub`.
@@ -107,6 +157,32 @@ impl Command {
 
     pub fn has(&self, flag: u32) -> bool {
         self.flags & flag != 0
+    }
+
+    /// ACL categories, from the group and the flags, in Redis's order.
+    pub fn acl_categories(&self) -> Vec<&'static str> {
+        let mut cats: Vec<&'static str> = Vec::new();
+        cats.extend(self.group.acl_category());
+        let implied = [
+            (flags::WRITE, "@write"),
+            (flags::READONLY, "@read"),
+            (flags::ADMIN, "@admin"),
+            (flags::ADMIN | flags::DANGEROUS, "@dangerous"),
+            (flags::PUBSUB, "@pubsub"),
+            (flags::FAST, "@fast"),
+            (flags::BLOCKING, "@blocking"),
+        ];
+        for (f, cat) in implied {
+            if self.flags & f != 0 {
+                cats.push(cat);
+            }
+        }
+        if !self.has(flags::FAST) {
+            cats.push("@slow");
+        }
+        cats.sort_by_key(|c| CATEGORY_ORDER.iter().position(|o| o == c));
+        cats.dedup();
+        cats
     }
 
     pub fn arity_ok(&self, argc: usize) -> bool {
@@ -180,7 +256,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 10] {
+pub fn families() -> [&'static [Command]; 12] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -192,12 +268,18 @@ pub fn families() -> [&'static [Command]; 10] {
         super::zsets::COMMANDS,
         super::bitmaps::COMMANDS,
         super::hyperloglog::COMMANDS,
+        super::transactions::COMMANDS,
+        super::pubsub::COMMANDS,
     ]
 }
 
 pub struct Table {
+    /// Top-level commands (COMMAND, COMMAND COUNT).
     pub commands: Vec<&'static Command>,
+    /// Top-level commands then every subcommand: the index is the statistics slot.
+    pub all: Vec<&'static Command>,
     by_name: HashMap<&'static [u8], usize>,
+    by_addr: HashMap<usize, usize, foldhash::fast::RandomState>,
 }
 
 impl Table {
@@ -208,7 +290,29 @@ impl Table {
             .enumerate()
             .map(|(i, c)| (c.name.as_bytes(), i))
             .collect();
-        Table { commands, by_name }
+        let mut all = commands.clone();
+        for c in &commands {
+            all.extend(c.subcommands.iter());
+        }
+        let by_addr = all
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (*c as *const Command as usize, i))
+            .collect();
+        Table {
+            commands,
+            all,
+            by_name,
+            by_addr,
+        }
+    }
+
+    /// The statistics slot of a command or subcommand.
+    pub fn stat_index(&self, cmd: &'static Command) -> usize {
+        self.by_addr
+            .get(&(cmd as *const Command as usize))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Look a command up by name, case-insensitively. Returns its index and spec.

@@ -187,7 +187,10 @@ fn find_cr(buf: &[u8], from: usize) -> Option<usize> {
 }
 
 fn decode_inline(buf: &[u8]) -> Result<Option<Request>, ProtocolError> {
-    let Some(nl) = buf.iter().position(|&b| b == b'\n') else {
+    // Redis finds the newline with strchr, which stops at a NUL byte: a line with a NUL
+    // before its newline is never complete (until it grows past the inline limit).
+    let searchable = &buf[..buf.iter().position(|&b| b == 0).unwrap_or(buf.len())];
+    let Some(nl) = searchable.iter().position(|&b| b == b'\n') else {
         if buf.len() > INLINE_MAX {
             return Err(ProtocolError::TooBigInline);
         }
@@ -196,10 +199,6 @@ fn decode_inline(buf: &[u8]) -> Result<Option<Request>, ProtocolError> {
     let mut line = &buf[..nl];
     if let Some(stripped) = line.strip_suffix(b"\r") {
         line = stripped;
-    }
-    // Redis splits the line as a C string: a NUL byte ends it.
-    if let Some(nul) = line.iter().position(|&b| b == 0) {
-        line = &line[..nul];
     }
     let args = split_args(line).ok_or(ProtocolError::UnbalancedQuotes)?;
     if args.is_empty() {
@@ -316,10 +315,9 @@ mod tests {
             d.decode(b"*-5\r\n", L),
             Ok(Some(Request::Empty { consumed: 5 }))
         );
-        assert_eq!(
-            d.decode(b"\x00PING\r\n", L),
-            Ok(Some(Request::Empty { consumed: 7 }))
-        );
+        // A NUL hides the newline from Redis: the request never completes.
+        assert_eq!(d.decode(b"\x00PING\r\n", L), Ok(None));
+        assert_eq!(d.decode(b"SET k a\x00b\r\nPING\r\n", L), Ok(None));
         // The CRLF after a payload is not checked.
         assert!(matches!(d.decode(b"*1\r\n$4\r\nPINGxx", L), Ok(Some(_))));
     }

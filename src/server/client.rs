@@ -32,7 +32,7 @@ pub struct Client {
     pub addr: SocketAddr,
     pub local_addr: SocketAddr,
     /// Unparsed request bytes.
-    pub qbuf: Vec<u8>,
+    pub qbuf: super::input::InputBuf,
     /// Peak size of `qbuf` since the last cron check, to decide when to shrink it.
     pub qbuf_peak: usize,
     pub decoder: Decoder,
@@ -63,6 +63,20 @@ pub struct Client {
     pub lib_name: Option<Vec<u8>>,
     pub lib_ver: Option<Vec<u8>>,
     pub blocked: Option<Blocked>,
+    /// Commands queued by MULTI (None outside a transaction).
+    pub multi: Option<Vec<Vec<Vec<u8>>>>,
+    /// A command was rejected while queuing: EXEC must abort.
+    pub multi_error: bool,
+    /// Running the commands of EXEC (blocking commands must not block).
+    pub in_exec: bool,
+    /// The request being checked is an EXEC (a rejected EXEC aborts the transaction).
+    pub pending_name_is_exec: bool,
+    /// Subscribed channels, patterns and shard channels, in subscription order.
+    pub subs: Vec<Vec<u8>>,
+    pub psubs: Vec<Vec<u8>>,
+    pub ssubs: Vec<Vec<u8>>,
+    /// WATCHed keys: (db, key, version at WATCH, already expired at WATCH).
+    pub watched: Vec<(usize, Box<[u8]>, u64, bool)>,
     /// Set while a blocked command is run again because a key became ready.
     pub retrying: bool,
     /// Set when that rerun could not be served and the client keeps waiting.
@@ -92,7 +106,7 @@ impl Client {
             stream,
             addr,
             local_addr,
-            qbuf: Vec::new(),
+            qbuf: Default::default(),
             qbuf_peak: 0,
             decoder: Decoder::new(),
             reply: Reply::new(),
@@ -114,10 +128,22 @@ impl Client {
             lib_name: None,
             lib_ver: None,
             blocked: None,
+            multi: None,
+            multi_error: false,
+            in_exec: false,
+            pending_name_is_exec: false,
+            watched: Vec::new(),
+            subs: Vec::new(),
+            psubs: Vec::new(),
+            ssubs: Vec::new(),
             retrying: false,
             reblocked: false,
             slot: 0,
         }
+    }
+
+    pub fn subscribed(&self) -> bool {
+        !(self.subs.is_empty() && self.psubs.is_empty() && self.ssubs.is_empty())
     }
 
     /// Reply bytes not yet written to the socket.
@@ -152,15 +178,24 @@ impl Client {
             .as_deref()
             .map(|n| String::from_utf8_lossy(n).into_owned())
             .unwrap_or_default();
-        let flags = if self.close_after_reply || self.close_asap {
-            "A"
-        } else if self.blocked.is_some() {
-            "b"
-        } else {
-            "N"
-        };
+        let mut flags = String::new();
+        if self.close_after_reply || self.close_asap {
+            flags.push('A');
+        }
+        if self.blocked.is_some() {
+            flags.push('b');
+        }
+        if self.no_evict {
+            flags.push('e');
+        }
+        if self.multi.is_some() {
+            flags.push('x');
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
             self.id,
             self.addr,
             self.local_addr,
@@ -170,8 +205,12 @@ impl Client {
             (now_ms - self.last_interaction_ms).max(0) / 1000,
             flags,
             self.db,
+            self.subs.len(),
+            self.psubs.len(),
+            self.ssubs.len(),
+            self.multi.as_ref().map_or(-1, |m| m.len() as i64),
             self.qbuf.len(),
-            self.qbuf.capacity() - self.qbuf.len(),
+            self.qbuf.capacity().saturating_sub(self.qbuf.len()),
             self.qbuf.capacity(),
             self.qbuf_peak,
             self.pending_output(),

@@ -7,14 +7,14 @@
 //! client whose unread replies exceed [`OUTPUT_PAUSE_BYTES`](super::client::OUTPUT_PAUSE_BYTES)
 //! is not read until it drains them.
 
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 
-use super::client::{Client, READ_CHUNK};
+use super::client::Client;
 use super::{ServerState, Shutdown, blocking, cron, unix_ms};
 use crate::commands;
 use crate::config::{Config, OBUF_NORMAL};
@@ -26,6 +26,8 @@ const LISTENER_BASE: usize = 1;
 const CLIENT_BASE: usize = 64;
 /// Reads per client per loop iteration before others get their turn.
 const READS_PER_TURN: usize = 4;
+/// Requests with at most this many arguments are passed without allocating.
+const SMALL_ARGV: usize = 16;
 
 pub struct Server {
     poll: Poll,
@@ -62,6 +64,7 @@ impl Server {
             for addr in addrs {
                 match TcpListener::bind(addr) {
                     Ok(l) => {
+                        set_backlog(&l, config.tcp_backlog);
                         // With port 0 the first listener picks the port; the rest follow it.
                         if port == 0 {
                             port = l.local_addr()?.port();
@@ -190,6 +193,11 @@ impl Server {
             self.pending_writes.push(slot);
             self.pending_reads.push(slot);
         }
+        // Subscribers that received messages.
+        let mut flush = std::mem::take(&mut self.state.pubsub.flush);
+        flush.sort_unstable();
+        flush.dedup();
+        self.pending_writes.extend(flush);
     }
 
     fn on_signal(&mut self) {
@@ -355,7 +363,8 @@ impl Server {
     /// Decode and execute every complete request in the query buffer, stopping early when
     /// the client's output is paused or the connection is to be closed.
     fn process_input(&mut self, client: &mut Client) {
-        let mut qbuf = std::mem::take(&mut client.qbuf);
+        let mut input = std::mem::take(&mut client.qbuf);
+        let qbuf = input.as_slice();
         let mut start = 0;
         let max_bulk = self.state.config.proto_max_bulk_len as i64;
         while start < qbuf.len()
@@ -372,13 +381,20 @@ impl Server {
                 Ok(Some(Request::Empty { consumed })) => start += consumed,
                 Ok(Some(Request::Multibulk { consumed })) => {
                     let base = start;
-                    let args: Vec<&[u8]> = client
-                        .decoder
-                        .ranges()
-                        .iter()
-                        .map(|r| &qbuf[base + r.start..base + r.end])
-                        .collect();
-                    commands::execute(&mut self.state, client, &args);
+                    let ranges = client.decoder.ranges();
+                    let arg = |r: &std::ops::Range<usize>| &qbuf[base + r.start..base + r.end];
+                    // Most commands have few arguments: no allocation for them.
+                    if ranges.len() <= SMALL_ARGV {
+                        let mut argv: [&[u8]; SMALL_ARGV] = [&[]; SMALL_ARGV];
+                        for (slot, r) in argv.iter_mut().zip(ranges) {
+                            *slot = arg(r);
+                        }
+                        let n = ranges.len();
+                        commands::execute(&mut self.state, client, &argv[..n]);
+                    } else {
+                        let argv: Vec<&[u8]> = ranges.iter().map(arg).collect();
+                        commands::execute(&mut self.state, client, &argv);
+                    }
                     start += consumed;
                     self.after_command();
                 }
@@ -400,9 +416,9 @@ impl Server {
                 }
             }
         }
-        qbuf.drain(..start);
-        client.qbuf_peak = client.qbuf_peak.max(qbuf.capacity());
-        client.qbuf = qbuf;
+        input.consume(start);
+        client.qbuf_peak = client.qbuf_peak.max(input.capacity());
+        client.qbuf = input;
     }
 
     /// Work that follows every command: serve clients blocked on keys it created.
@@ -466,6 +482,7 @@ impl Server {
     }
 
     fn flush_all(&mut self) {
+        self.collect_unblocked();
         let slots = std::mem::take(&mut self.pending_writes);
         for slot in slots {
             let Some(mut client) = self.state.clients.take(slot) else {
@@ -507,6 +524,8 @@ impl Server {
     fn drop_client(&mut self, slot: usize, mut client: Box<Client>) {
         let _ = self.poll.registry().deregister(&mut client.stream);
         blocking::unregister(&mut self.state, &mut client);
+        crate::commands::transactions::unwatch_all(&mut self.state, &mut client);
+        crate::commands::pubsub::unsubscribe_all(&mut self.state, &mut client);
         // The slot is empty while the client is taken; put it back so remove() frees it.
         self.state.clients.put_back(slot, client);
         self.state.clients.remove(slot);
@@ -514,12 +533,18 @@ impl Server {
 }
 
 fn read_some(client: &mut Client) -> io::Result<usize> {
-    let len = client.qbuf.len();
-    client.qbuf.resize(len + READ_CHUNK, 0);
-    let r = client.stream.read(&mut client.qbuf[len..]);
-    let n = *r.as_ref().unwrap_or(&0);
-    client.qbuf.truncate(len + n);
-    r
+    client.qbuf.read_from(&mut client.stream)
+}
+
+/// Listen again with `tcp-backlog` (mio listens with its own default; Linux lets a
+/// listening socket change its backlog this way).
+fn set_backlog(listener: &TcpListener, backlog: u32) {
+    use std::os::fd::AsRawFd;
+    let backlog = backlog.min(i32::MAX as u32) as libc::c_int;
+    // SAFETY: the fd belongs to a listening socket owned by `listener`.
+    unsafe {
+        libc::listen(listener.as_raw_fd(), backlog);
+    }
 }
 
 fn set_keepalive(stream: &TcpStream, interval: u64) {

@@ -10,7 +10,9 @@ pub mod blocking;
 pub mod client;
 pub mod cron;
 pub mod event_loop;
+pub mod input;
 pub mod log;
+pub mod pubsub;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -42,6 +44,8 @@ pub struct Stats {
     pub instantaneous_ops: f64,
     /// Highest allocated bytes seen by the cron or INFO (used_memory_peak).
     pub mem_peak: u64,
+    /// Error replies by their first word (INFO errorstats).
+    pub error_codes: std::collections::HashMap<String, u64>,
 }
 
 /// Calls and time per command (INFO commandstats).
@@ -149,6 +153,7 @@ pub struct ServerState {
     pub executable: String,
     pub log: log::Logger,
     pub blocking: blocking::Blocking,
+    pub pubsub: pubsub::PubSub,
 }
 
 impl ServerState {
@@ -165,7 +170,7 @@ impl ServerState {
             dbs,
             clients: Clients::default(),
             stats: Stats::default(),
-            cmd_stats: vec![CmdStat::default(); crate::commands::table::table().commands.len()],
+            cmd_stats: vec![CmdStat::default(); crate::commands::table::table().all.len()],
             now_ms: now,
             start_ms: now,
             rng,
@@ -178,6 +183,7 @@ impl ServerState {
                 .unwrap_or_default(),
             log,
             blocking: blocking::Blocking::default(),
+            pubsub: pubsub::PubSub::default(),
             config,
         }
     }

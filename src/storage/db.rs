@@ -32,10 +32,15 @@ pub struct Db {
     pub blocking_keys: HashMap<Key, VecDeque<Waiter>>,
     /// Keys with waiters that were created since the last time blocked clients were served.
     pub ready_keys: Vec<Key>,
+    /// WATCHed keys: (modification version, number of watchers). Only watched keys are
+    /// here, so touching an unwatched key costs one lookup in an (usually empty) map.
+    watched: HashMap<Key, (u64, u32)>,
     /// Keys removed because their TTL passed (INFO `expired_keys`).
     pub expired: u64,
     pub hits: u64,
     pub misses: u64,
+    /// Running estimate of the TTL left on volatile keys, ms (INFO keyspace `avg_ttl`).
+    pub avg_ttl: i64,
 }
 
 /// The outcome of one active-expiry pass over a database.
@@ -72,6 +77,7 @@ impl Db {
                 self.expires.remove(key);
                 self.keys.remove(key);
                 self.expired += 1;
+                self.touch(key);
                 true
             }
             _ => false,
@@ -101,6 +107,13 @@ impl Db {
         self.keys.get_mut(key)
     }
 
+    /// The entry under `key` with no expiry check, stats or LRU update: for commands that
+    /// read several keys at once (SINTER, SUNION...) after looking each one up, which did
+    /// the expiry and the accounting.
+    pub fn get(&self, key: &[u8]) -> Option<&Entry> {
+        self.keys.get(key)
+    }
+
     pub fn exists(&mut self, key: &[u8], now: i64) -> bool {
         self.expire_if_needed(key, now);
         self.keys.contains_key(key)
@@ -108,6 +121,7 @@ impl Db {
 
     /// Store `value` under `key`. The key's TTL is removed unless `keep_ttl`.
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool, now: i64) {
+        self.touch(key);
         let lru = lru_clock(now);
         if let Some(e) = self.keys.get_mut(key) {
             e.value = value;
@@ -135,6 +149,7 @@ impl Db {
     /// Insert a key known to be absent (after a lookup said so) with an optional deadline.
     pub fn insert(&mut self, key: Key, value: Value, expire_at: Option<i64>, now: i64) {
         self.signal_ready(&key);
+        self.touch(&key);
         if let Some(when) = expire_at {
             self.expires.insert(key.clone(), when);
         }
@@ -151,7 +166,11 @@ impl Db {
         if !self.expires.is_empty() {
             self.expires.remove(key);
         }
-        self.keys.remove(key).is_some()
+        let existed = self.keys.remove(key).is_some();
+        if existed {
+            self.touch(key);
+        }
+        existed
     }
 
     /// Remove and return the entry with its deadline (RENAME, MOVE).
@@ -159,6 +178,7 @@ impl Db {
         self.expire_if_needed(key, now);
         let (k, e) = self.keys.remove(key)?;
         let when = self.expires.remove(key).map(|(_, w)| w);
+        self.touch(key);
         Some((k, e, when))
     }
 
@@ -174,17 +194,89 @@ impl Db {
         };
         let k = k.clone();
         self.expires.insert(k, when);
+        self.touch(key);
         true
     }
 
     /// Remove the deadline; true when there was one.
     pub fn persist(&mut self, key: &[u8]) -> bool {
-        self.expires.remove(key).is_some()
+        let had = self.expires.remove(key).is_some();
+        if had {
+            self.touch(key);
+        }
+        had
     }
 
+    /// Empty the database (FLUSHDB). Watched keys that existed count as modified.
     pub fn clear(&mut self) {
+        self.touch_existing();
         self.keys.clear();
         self.expires.clear();
+        self.avg_ttl = 0;
+    }
+
+    /// Record that `key` was modified, for WATCH (Redis's `touchWatchedKey`). Db's own
+    /// mutators call this; handlers that change a value in place call it themselves.
+    pub fn touch(&mut self, key: &[u8]) {
+        if !self.watched.is_empty()
+            && let Some(w) = self.watched.get_mut(key)
+        {
+            w.0 += 1;
+        }
+    }
+
+    /// Touch every watched key that exists (FLUSHDB/FLUSHALL, SWAPDB).
+    pub fn touch_existing(&mut self) {
+        let Db { watched, keys, .. } = self;
+        for (k, w) in watched.iter_mut() {
+            if keys.contains_key(k) {
+                w.0 += 1;
+            }
+        }
+    }
+
+    /// Start watching `key`; returns its current modification version.
+    pub fn watch(&mut self, key: &[u8]) -> u64 {
+        let w = self.watched.entry(key.into()).or_insert((0, 0));
+        w.1 += 1;
+        w.0
+    }
+
+    pub fn unwatch(&mut self, key: &[u8]) {
+        if let Some(w) = self.watched.get_mut(key) {
+            w.1 -= 1;
+            if w.1 == 0 {
+                self.watched.remove(key);
+            }
+        }
+    }
+
+    pub fn watch_version(&self, key: &[u8]) -> u64 {
+        self.watched.get(key).map_or(0, |w| w.0)
+    }
+
+    /// SWAPDB exchanges the data but not who waits on or watches which database index:
+    /// give the watch and blocking registries back to their index.
+    pub fn swap_data(a: &mut Db, b: &mut Db) {
+        std::mem::swap(a, b);
+        std::mem::swap(&mut a.watched, &mut b.watched);
+        std::mem::swap(&mut a.blocking_keys, &mut b.blocking_keys);
+        std::mem::swap(&mut a.ready_keys, &mut b.ready_keys);
+    }
+
+    /// After SWAPDB: keys clients wait on that now exist become ready.
+    pub fn signal_existing_blocking_keys(&mut self) {
+        let Db {
+            blocking_keys,
+            keys,
+            ready_keys,
+            ..
+        } = self;
+        for k in blocking_keys.keys() {
+            if keys.contains_key(k) && !ready_keys.contains(k) {
+                ready_keys.push(k.clone());
+            }
+        }
     }
 
     /// Every key (KEYS); expired ones are filtered by the caller's `now`.
@@ -220,11 +312,26 @@ impl Db {
         rand: &mut impl FnMut() -> u64,
     ) -> ExpireStats {
         if self.expires.is_empty() {
+            self.avg_ttl = 0;
             return ExpireStats::default();
         }
         let mut picked = Vec::with_capacity(samples);
         self.expires.sample(samples, rand, &mut picked);
         let sampled = picked.len();
+        // Redis's running average of the sampled keys' remaining TTL.
+        let live: Vec<i64> = picked
+            .iter()
+            .map(|(_, w)| **w - now)
+            .filter(|t| *t > 0)
+            .collect();
+        if !live.is_empty() {
+            let avg = live.iter().sum::<i64>() / live.len() as i64;
+            self.avg_ttl = if self.avg_ttl == 0 {
+                avg
+            } else {
+                (self.avg_ttl / 50) * 49 + avg / 50
+            };
+        }
         let dead: Vec<Key> = picked
             .into_iter()
             .filter(|(_, w)| **w <= now)
@@ -233,6 +340,7 @@ impl Db {
         for k in &dead {
             self.expires.remove(k);
             self.keys.remove(k);
+            self.touch(k);
         }
         self.expired += dead.len() as u64;
         ExpireStats {
