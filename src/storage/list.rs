@@ -17,14 +17,13 @@
 //!
 //! Every list reports `quicklist` in OBJECT ENCODING: Redis 7.0 has no other list encoding.
 
-mod lp_shim;
 pub mod lzf;
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::ops::ControlFlow;
 
-pub use lp_shim::{Listpack, LpEntry};
+pub use super::encodings::listpack::{Listpack, LpEntry};
 
 /// Largest `list-max-listpack-size` honoured (entries per node), as Redis's `FILL_MAX`.
 const FILL_MAX: i64 = (1 << 15) - 1;
@@ -110,7 +109,7 @@ impl Node {
         if raw_len < MIN_COMPRESS_BYTES || raw_len > u32::MAX as usize {
             return;
         }
-        let Some(data) = lzf::compress(&raw, raw_len) else {
+        let Some(data) = lzf::compress(raw, raw_len) else {
             return;
         };
         if data.len() + MIN_COMPRESS_IMPROVE >= raw_len {
@@ -131,14 +130,6 @@ impl Compressed {
         lzf::decompress(&self.data, self.raw_len as usize)
             .and_then(Listpack::from_bytes)
             .expect("a quicklist node decompresses to the listpack it was made from")
-    }
-}
-
-/// Append an entry to a listpack, keeping integers as integers.
-fn lp_push_entry(lp: &mut Listpack, e: LpEntry<'_>) {
-    match e {
-        LpEntry::Int(n) => lp.push_back_int(n),
-        LpEntry::Str(s) => lp.push_back(s),
     }
 }
 
@@ -192,6 +183,11 @@ impl List {
     /// Number of listpack nodes (DEBUG, tests).
     pub fn node_count(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// Total size of the node listpacks, uncompressed (Redis's `ql_uncompressed_size`).
+    pub fn listpack_bytes(&self) -> usize {
+        self.nodes.iter().map(Node::raw_size).sum()
     }
 
     /// Number of nodes currently compressed (tests, memory reports).
@@ -568,7 +564,7 @@ impl List {
             let center;
             if after {
                 for e in node.iter().skip(off + 1) {
-                    lp_push_entry(&mut part, e);
+                    part.push_back_entry(e);
                 }
                 node.delete_range(off + 1, count - off - 1);
                 part.push_front(v);
@@ -576,7 +572,7 @@ impl List {
                 center = ni;
             } else {
                 for e in node.iter().take(off) {
-                    lp_push_entry(&mut part, e);
+                    part.push_back_entry(e);
                 }
                 node.delete_range(0, off);
                 part.push_back(v);
@@ -599,7 +595,7 @@ impl List {
         };
         let lp = self.nodes[a].lp_mut();
         for e in b.lp().iter() {
-            lp_push_entry(lp, e);
+            lp.push_back_entry(e);
         }
         true
     }
