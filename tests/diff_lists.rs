@@ -747,3 +747,179 @@ fn long_lists_match_redis() {
         check(&mut pair, &[s("LRANGE"), s("big"), s("0"), s("-1")], &ctx);
     }
 }
+
+/// `DEBUG OBJECT`'s quicklist fields: (ql_nodes, ql_uncompressed_size).
+fn redis_layout(c: &mut RespClient, key: &str) -> (usize, usize) {
+    let v = c.val(&["DEBUG", "OBJECT", key]);
+    let text = String::from_utf8_lossy(v.bytes()).into_owned();
+    let field = |name: &str| -> usize {
+        let at = text
+            .find(&format!("{name}:"))
+            .unwrap_or_else(|| panic!("{name} in {text}"));
+        text[at + name.len() + 1..]
+            .split(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+    };
+    (field("ql_nodes"), field("ql_uncompressed_size"))
+}
+
+/// Apply one random operation to `list` and the same command to Redis's key `l`.
+fn layout_step(
+    rng: &mut Rng,
+    list: &mut ferrokv::storage::list::List,
+    c: &mut RespClient,
+    ops: &[u64],
+) {
+    let v: Vec<u8> = match rng.below(4) {
+        0 => n(rng.int(-100000, 100000)),
+        1 => format!("element-{:05}-with-some-repeated-text", rng.below(1000)).into_bytes(),
+        2 => vec![b'q'; rng.below(700) as usize],
+        _ => vec![b'a' + rng.below(3) as u8],
+    };
+    let len = list.len();
+    let op = ops[rng.below(ops.len() as u64) as usize];
+    match op {
+        1 => {
+            list.push_front(&v);
+            c.cmd_b(&[b"LPUSH", b"l", &v]);
+        }
+        2 if len > 0 => {
+            // LINSERT at the first occurrence of a random existing element.
+            let i = rng.below(len as u64) as i64;
+            let pivot = list.get(i).unwrap();
+            let at = list.position(&pivot).unwrap();
+            let after = rng.below(2) == 0;
+            list.insert(at, &v, after);
+            let side: &[u8] = if after { b"AFTER" } else { b"BEFORE" };
+            c.cmd_b(&[b"LINSERT", b"l", side, &pivot, &v]);
+        }
+        3 if len > 0 => {
+            let i = rng.below(len as u64) as i64;
+            list.set(i, &v);
+            c.cmd_b(&[b"LSET", b"l", i.to_string().as_bytes(), &v]);
+        }
+        4 if len > 10 => {
+            let k = rng.below(5) as usize;
+            if rng.below(2) == 0 {
+                list.delete_range(0, k);
+                c.cmd_b(&[b"LPOP", b"l", k.to_string().as_bytes()]);
+            } else {
+                list.delete_range(len - k, k);
+                c.cmd_b(&[b"RPOP", b"l", k.to_string().as_bytes()]);
+            }
+        }
+        5 if len > 0 => {
+            let target = vec![b'a' + rng.below(3) as u8];
+            let count = rng.int(-2, 2);
+            list.remove(&target, count);
+            c.cmd_b(&[b"LREM", b"l", count.to_string().as_bytes(), &target]);
+        }
+        6 if len > 300 => {
+            let (a, b) = (rng.below(5) as usize, rng.below(5) as usize);
+            list.delete_range(len - b, b);
+            list.delete_range(0, a);
+            let end = format!("-{}", b + 1);
+            c.cmd_b(&[b"LTRIM", b"l", a.to_string().as_bytes(), end.as_bytes()]);
+        }
+        _ => {
+            list.push_back(&v);
+            c.cmd_b(&[b"RPUSH", b"l", &v]);
+        }
+    }
+}
+
+/// The quicklist splits and merges nodes where Redis does: the same node count, the same
+/// listpack bytes, the same room left in the end nodes and the same elements after the
+/// same operations (what an RDB of the list holds). Redis's `ql_compressed` is only the
+/// depth setting, so compression itself is not compared here.
+#[test]
+fn node_layout_matches_redis() {
+    use ferrokv::storage::list::List;
+    let Some(redis) = start_redis_with(&[("enable-debug-command", "yes")]) else {
+        return;
+    };
+    let mut c = redis.client();
+    // FERROKV_LAYOUT_EVERY=1 checks after every operation instead of every 25th.
+    let every = if std::env::var("FERROKV_LAYOUT_EVERY").is_ok() {
+        1
+    } else {
+        25
+    };
+    let ops = [0, 0, 1, 1, 2, 3, 4, 5, 6];
+    for (fill, depth) in [(-2i64, 0u64), (-2, 1), (5, 1), (-1, 2), (3, 0), (1, 1)] {
+        c.expect(&["FLUSHALL"], OK);
+        let (f, d) = (fill.to_string(), depth.to_string());
+        c.expect(
+            &[
+                "CONFIG",
+                "SET",
+                "list-max-listpack-size",
+                &f,
+                "list-compress-depth",
+                &d,
+            ],
+            OK,
+        );
+        let mut list = List::new(fill, depth);
+        let mut rng = Rng(fill as u64 ^ (depth << 8) ^ 0x1234);
+        for step in 0..1000 {
+            layout_step(&mut rng, &mut list, &mut c, &ops);
+            if step % every == every - 1 {
+                let ctx = format!("fill {fill} depth {depth} step {step}");
+                let ours = (list.node_count(), list.listpack_bytes());
+                assert_eq!(ours, redis_layout(&mut c, "l"), "{ctx}");
+                let ours = (probe_ours(&list, false), probe_ours(&list, true));
+                let theirs = (probe_redis(&mut c, false), probe_redis(&mut c, true));
+                assert_eq!(ours, theirs, "room in the end nodes, {ctx}");
+                let want: Vec<Vec<u8>> = c
+                    .val(&["LRANGE", "l", "0", "-1"])
+                    .array()
+                    .iter()
+                    .map(|r| r.bytes().to_vec())
+                    .collect();
+                assert_eq!(list.to_vecs(), want, "elements, {ctx}");
+            }
+        }
+    }
+}
+
+/// Largest element that still fits the head (or tail) node without a new node.
+fn probe_ours(list: &ferrokv::storage::list::List, tail: bool) -> usize {
+    let (mut lo, mut hi) = (0usize, 9000usize);
+    while lo < hi {
+        let mid = (lo + hi + 1) / 2;
+        let mut l = list.clone();
+        let before = l.node_count();
+        if tail {
+            l.push_back(&vec![b'z'; mid])
+        } else {
+            l.push_front(&vec![b'z'; mid])
+        }
+        if l.node_count() == before {
+            lo = mid
+        } else {
+            hi = mid - 1
+        }
+    }
+    lo
+}
+
+fn probe_redis(c: &mut RespClient, tail: bool) -> usize {
+    let before = redis_layout(c, "l").0;
+    let (mut lo, mut hi) = (0usize, 9000usize);
+    while lo < hi {
+        let mid = (lo + hi + 1) / 2;
+        c.cmd(&["DEL", "p"]);
+        c.cmd(&["COPY", "l", "p"]);
+        let v = vec![b'z'; mid];
+        c.cmd_b(&[if tail { b"RPUSH" } else { b"LPUSH" }, b"p", &v]);
+        if redis_layout(c, "p").0 == before {
+            lo = mid
+        } else {
+            hi = mid - 1
+        }
+    }
+    lo
+}

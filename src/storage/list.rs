@@ -37,8 +37,11 @@ const SIZE_LEVELS: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
 const MIN_COMPRESS_BYTES: usize = 48;
 /// Compression must save at least this many bytes to be kept.
 const MIN_COMPRESS_IMPROVE: usize = 8;
-/// Bytes of a listpack's header and end marker, not duplicated when two nodes merge.
-const LP_OVERHEAD: usize = 7;
+/// Redis's estimate of the bytes one entry adds to a listpack beyond its data.
+const SIZE_ESTIMATE_OVERHEAD: usize = 8;
+/// What Redis 7.0 subtracts from the sum of two node sizes to estimate their merged size
+/// (its ziplist-era header and end size, kept for listpacks).
+const MERGE_OVERHEAD: usize = 11;
 
 /// An LZF-compressed node, with what must be known without decompressing it.
 #[derive(Debug, Clone)]
@@ -185,6 +188,14 @@ impl List {
         self.nodes.len()
     }
 
+    /// (entries, listpack bytes, compressed) of each node, head to tail (DEBUG, tests).
+    pub fn node_info(&self) -> Vec<(usize, usize, bool)> {
+        self.nodes
+            .iter()
+            .map(|n| (n.count(), n.raw_size(), n.is_compressed()))
+            .collect()
+    }
+
     /// Total size of the node listpacks, uncompressed (Redis's `ql_uncompressed_size`).
     pub fn listpack_bytes(&self) -> usize {
         self.nodes.iter().map(Node::raw_size).sum()
@@ -206,17 +217,10 @@ impl List {
     }
 
     /// Redis's `_quicklistNodeAllowInsert`: may `node` take one more element of `sz` bytes?
-    /// (The per-entry overhead is Redis's estimate, kept so nodes split where Redis's do.)
+    /// The entry's overhead is estimated as 8 bytes, as Redis 7.0 does, so that nodes
+    /// split exactly where Redis's do (and an RDB of the list has the same nodes).
     fn allows_insert(&self, node: &Node, sz: usize) -> bool {
-        let overhead = if sz < 254 { 1 } else { 5 }
-            + if sz < 64 {
-                1
-            } else if sz < 16384 {
-                2
-            } else {
-                5
-            };
-        let new_sz = node.raw_size() + sz + overhead;
+        let new_sz = node.raw_size() + sz + SIZE_ESTIMATE_OVERHEAD;
         if self.size_within_level(new_sz) {
             true
         } else if new_sz > SIZE_SAFETY_LIMIT {
@@ -228,7 +232,7 @@ impl List {
 
     /// Redis's `_quicklistNodeAllowMerge`.
     fn allows_merge(&self, a: &Node, b: &Node) -> bool {
-        let merged = (a.raw_size() + b.raw_size()).saturating_sub(LP_OVERHEAD);
+        let merged = (a.raw_size() + b.raw_size()).saturating_sub(MERGE_OVERHEAD);
         if self.size_within_level(merged) {
             true
         } else if merged > SIZE_SAFETY_LIMIT {
