@@ -889,7 +889,7 @@ fn node_layout_matches_redis() {
 fn probe_ours(list: &ferrokv::storage::list::List, tail: bool) -> usize {
     let (mut lo, mut hi) = (0usize, 9000usize);
     while lo < hi {
-        let mid = (lo + hi + 1) / 2;
+        let mid = (lo + hi).div_ceil(2);
         let mut l = list.clone();
         let before = l.node_count();
         if tail {
@@ -910,7 +910,7 @@ fn probe_redis(c: &mut RespClient, tail: bool) -> usize {
     let before = redis_layout(c, "l").0;
     let (mut lo, mut hi) = (0usize, 9000usize);
     while lo < hi {
-        let mid = (lo + hi + 1) / 2;
+        let mid = (lo + hi).div_ceil(2);
         c.cmd(&["DEL", "p"]);
         c.cmd(&["COPY", "l", "p"]);
         let v = vec![b'z'; mid];

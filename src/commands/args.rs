@@ -80,7 +80,7 @@ pub fn timeout_deadline(arg: &[u8], now: i64) -> Result<Option<i64>, CmdError> {
     // Redis truncates to whole milliseconds first (`-0.0001` is 0: wait forever); a value
     // past the range of long long converts to LLONG_MIN on x86 (`inf`: negative).
     let ms = (secs * 1000.0).trunc();
-    if ms.is_nan() || ms < 0.0 || ms >= 9_223_372_036_854_775_808.0 {
+    if !(0.0..9_223_372_036_854_775_808.0).contains(&ms) {
         return Err(negative());
     }
     let ms = ms as i64;

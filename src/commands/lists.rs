@@ -189,6 +189,7 @@ fn push_generic(ctx: &mut Ctx, a: &[&[u8]], left: bool, only_existing: bool) -> 
                 l.push_back(v);
             }
         }
+        l.shrink_ends();
     };
     match write_list(db, key, now)? {
         Some(l) => {

@@ -1,7 +1,8 @@
 //! The list type: Redis 7.0's quicklist, a deque of listpack nodes.
 //!
 //! Elements live in listpacks (compact byte arrays, integers stored as integers) of bounded
-//! size, held in a `VecDeque`, so pushing and popping at either end is O(1) amortised and
+//! size, held in a deque (inline while there is one node, the common case of a small list),
+//! so pushing and popping at either end is O(1) amortised and
 //! reaching index `i` walks nodes (O(nodes)) from the nearer end, then entries in one node.
 //!
 //! Node size follows `list-max-listpack-size` (`fill`), read when the list is created, as
@@ -18,12 +19,13 @@
 //! Every list reports `quicklist` in OBJECT ENCODING: Redis 7.0 has no other list encoding.
 
 pub mod lzf;
+mod nodes;
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
 use std::ops::ControlFlow;
 
 pub use super::encodings::listpack::{Listpack, LpEntry};
+use nodes::Nodes;
 
 /// Largest `list-max-listpack-size` honoured (entries per node), as Redis's `FILL_MAX`.
 const FILL_MAX: i64 = (1 << 15) - 1;
@@ -139,7 +141,7 @@ impl Compressed {
 /// A list value (Redis's quicklist).
 #[derive(Debug, Clone)]
 pub struct List {
-    nodes: VecDeque<Node>,
+    nodes: Nodes<Node>,
     len: usize,
     fill: i16,
     depth: u16,
@@ -163,7 +165,7 @@ impl List {
     /// `depth`, clamped as Redis clamps them (fill to -5..=32767, depth to 65535).
     pub fn new(fill: i64, depth: u64) -> List {
         List {
-            nodes: VecDeque::new(),
+            nodes: Nodes::Empty,
             len: 0,
             fill: fill.clamp(-5, FILL_MAX) as i16,
             depth: depth.min(COMPRESS_MAX) as u16,
@@ -299,6 +301,10 @@ impl List {
             None => true,
         };
         if new_node {
+            // The old tail takes no more pushes: give its spare capacity back.
+            if let Some(Node::Plain(lp)) = self.nodes.back_mut() {
+                lp.shrink_to_fit();
+            }
             self.nodes.push_back(Node::Plain(Listpack::new()));
         }
         if let Some(n) = self.nodes.back_mut() {
@@ -316,6 +322,9 @@ impl List {
             None => true,
         };
         if new_node {
+            if let Some(Node::Plain(lp)) = self.nodes.front_mut() {
+                lp.shrink_to_fit();
+            }
             self.nodes.push_front(Node::Plain(Listpack::new()));
         }
         if let Some(n) = self.nodes.front_mut() {
@@ -324,6 +333,23 @@ impl List {
         self.len += 1;
         if new_node {
             self.fix_compression(&[]);
+        }
+    }
+
+    /// Give back the spare capacity of small end nodes (those still taking pushes), after a
+    /// command's pushes: a listpack grows by doubling, and most lists are small, so the
+    /// slack would otherwise be a large share of their memory. Nodes over 1 KB keep theirs
+    /// until they stop being an end, so big lists do not reallocate on every push.
+    pub fn shrink_ends(&mut self) {
+        const SMALL: usize = 1024;
+        let n = self.nodes.len();
+        for i in [0, n.saturating_sub(1)] {
+            if let Some(Node::Plain(lp)) = self.nodes.get_mut(i)
+                && lp.bytes_len() <= SMALL
+                && lp.capacity() > lp.bytes_len()
+            {
+                lp.shrink_to_fit();
+            }
         }
     }
 
@@ -388,8 +414,8 @@ impl List {
             }
         } else {
             let mut rem = self.len - 1 - index;
-            for (i, n) in self.nodes.iter().enumerate().rev() {
-                let c = n.count();
+            for i in (0..self.nodes.len()).rev() {
+                let c = self.nodes[i].count();
                 if rem < c {
                     return Some((i, c - 1 - rem));
                 }
@@ -565,24 +591,25 @@ impl List {
             // before it takes [..off] followed by `v`.
             let node = self.nodes[ni].lp_mut();
             let mut part = Listpack::new();
-            let center;
-            if after {
+            let center = if after {
                 for e in node.iter().skip(off + 1) {
                     part.push_back_entry(e);
                 }
                 node.delete_range(off + 1, count - off - 1);
+                node.shrink_to_fit();
                 part.push_front(v);
                 self.nodes.insert(ni + 1, Node::Plain(part));
-                center = ni;
+                ni
             } else {
                 for e in node.iter().take(off) {
                     part.push_back_entry(e);
                 }
                 node.delete_range(0, off);
+                node.shrink_to_fit();
                 part.push_back(v);
                 self.nodes.insert(ni, Node::Plain(part));
-                center = ni + 1;
-            }
+                ni + 1
+            };
             let touched = self.merge_around(center);
             self.fix_compression(&touched);
         }
@@ -651,7 +678,7 @@ impl List {
             left -= self.nodes[j].count();
             j += 1;
         }
-        self.nodes.drain(i..j);
+        self.nodes.remove_range(i..j);
         if left > 0
             && let Some(node) = self.nodes.get_mut(i)
         {

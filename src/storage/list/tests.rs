@@ -1,6 +1,7 @@
 //! Unit tests of the quicklist, and a model-based test against a plain `VecDeque`.
 
 use super::*;
+use std::collections::VecDeque;
 
 struct Rng(u64);
 
