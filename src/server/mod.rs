@@ -12,6 +12,7 @@ pub mod cron;
 pub mod event_loop;
 pub mod input;
 pub mod log;
+pub mod notify;
 pub mod pubsub;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -154,6 +155,8 @@ pub struct ServerState {
     pub log: log::Logger,
     pub blocking: blocking::Blocking,
     pub pubsub: pubsub::PubSub,
+    /// Modifications counted outside the databases (FLUSHALL of empty databases...).
+    pub dirty_base: u64,
 }
 
 impl ServerState {
@@ -166,7 +169,7 @@ impl ServerState {
             .collect();
         let dbs = (0..config.databases.max(1)).map(|_| Db::new()).collect();
         let log = log::Logger::from_config(&config);
-        ServerState {
+        let mut state = ServerState {
             dbs,
             clients: Clients::default(),
             stats: Stats::default(),
@@ -184,12 +187,20 @@ impl ServerState {
             log,
             blocking: blocking::Blocking::default(),
             pubsub: pubsub::PubSub::default(),
+            dirty_base: 0,
             config,
-        }
+        };
+        notify::sync_flags(&mut state);
+        state
     }
 
     pub fn refresh_clock(&mut self) {
         self.now_ms = unix_ms();
+    }
+
+    /// Modifications since start across databases (save points, AOF propagation).
+    pub fn dirty(&self) -> u64 {
+        self.dirty_base + self.dbs.iter().map(|d| d.dirty).sum::<u64>()
     }
 
     pub fn requires_auth(&self) -> bool {

@@ -13,6 +13,10 @@ use super::value::Value;
 
 pub type Key = Box<[u8]>;
 
+/// Notification classes Db reports itself (same bits as `config::notify`).
+pub const EVENT_EXPIRED: u32 = crate::config::notify::EXPIRED;
+pub const EVENT_NEW: u32 = crate::config::notify::NEW;
+
 #[derive(Debug)]
 pub struct Entry {
     pub value: Value,
@@ -41,6 +45,12 @@ pub struct Db {
     pub misses: u64,
     /// Running estimate of the TTL left on volatile keys, ms (INFO keyspace `avg_ttl`).
     pub avg_ttl: i64,
+    /// Keyspace-notification classes that Db itself reports (expired, new): the server
+    /// sets it from `notify-keyspace-events` and drains `events` after each command.
+    pub log_events: u32,
+    pub events: Vec<(u32, &'static str, Key)>,
+    /// Modifications since start (Redis's `server.dirty`, per database): every `touch`.
+    pub dirty: u64,
 }
 
 /// The outcome of one active-expiry pass over a database.
@@ -78,6 +88,7 @@ impl Db {
                 self.keys.remove(key);
                 self.expired += 1;
                 self.touch(key);
+                self.log_event(EVENT_EXPIRED, "expired", key);
                 true
             }
             _ => false,
@@ -131,6 +142,7 @@ impl Db {
             }
         } else {
             self.signal_ready(key);
+            self.log_event(EVENT_NEW, "new", key);
             self.keys.insert(key.into(), Entry { value, lru });
         }
     }
@@ -150,6 +162,7 @@ impl Db {
     pub fn insert(&mut self, key: Key, value: Value, expire_at: Option<i64>, now: i64) {
         self.signal_ready(&key);
         self.touch(&key);
+        self.log_event(EVENT_NEW, "new", &key);
         if let Some(when) = expire_at {
             self.expires.insert(key.clone(), when);
         }
@@ -215,9 +228,16 @@ impl Db {
         self.avg_ttl = 0;
     }
 
+    fn log_event(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        if self.log_events & class != 0 {
+            self.events.push((class, event, key.into()));
+        }
+    }
+
     /// Record that `key` was modified, for WATCH (Redis's `touchWatchedKey`). Db's own
     /// mutators call this; handlers that change a value in place call it themselves.
     pub fn touch(&mut self, key: &[u8]) {
+        self.dirty += 1;
         if !self.watched.is_empty()
             && let Some(w) = self.watched.get_mut(key)
         {
@@ -341,6 +361,7 @@ impl Db {
             self.expires.remove(k);
             self.keys.remove(k);
             self.touch(k);
+            self.log_event(EVENT_EXPIRED, "expired", k);
         }
         self.expired += dead.len() as u64;
         ExpireStats {
