@@ -394,6 +394,19 @@ BLMPOP 0 1 nokey LEFT COUNT 1 COUNT 1
 BLMPOP 0 2 nokey LEFT
 BLMPOP 0 9223372036854775807 nokey LEFT
 BLMPOP 0 1 nokey
+# --- blocking commands inside MULTI never wait: they answer as a timeout would
+MULTI
+BLPOP nokey 0
+BRPOP nokey nokey2 0
+BLMOVE nokey x LEFT LEFT 0
+BRPOPLPUSH nokey x 0
+BLMPOP 0 1 nokey LEFT
+LPUSH inmulti a b
+BLPOP inmulti 0
+BLMOVE inmulti inmulti2 LEFT RIGHT 0
+BLPOP str 0
+EXEC
+LRANGE inmulti2 0 -1
 # --- arity
 LINDEX r
 LSET r 0
@@ -922,4 +935,116 @@ fn probe_redis(c: &mut RespClient, tail: bool) -> usize {
         }
     }
     lo
+}
+
+/// Keyspace notifications and WATCH for every list command, compared with Redis: the
+/// events a subscriber receives (in order), and which commands invalidate a WATCH.
+#[test]
+fn notifications_and_watch_match_redis() {
+    let Some(mut pair) = DiffPair::new() else {
+        return;
+    };
+    check(
+        &mut pair,
+        &split_line("CONFIG SET notify-keyspace-events KEA"),
+        "config",
+    );
+    let mut subs = [
+        RespClient::connect(pair.ferro.port),
+        RespClient::connect(pair.redis.port),
+    ];
+    for s in &mut subs {
+        s.cmd(&["PSUBSCRIBE", "__key*__:*"]);
+    }
+    let script = r#"
+        RPUSH l a b c
+        LPUSH l x
+        LPUSHX l y
+        RPUSHX nokey y
+        LPOP l
+        RPOP l 2
+        LPOP l 0
+        LPOP nokey
+        LSET l 0 z
+        LINSERT l BEFORE z w
+        LINSERT l BEFORE nothere w
+        LREM l 0 nothere
+        LREM l 1 w
+        LTRIM l 0 -1
+        RPUSH l2 1 2 3
+        LTRIM l2 5 10
+        LMOVE l l3 LEFT RIGHT
+        RPUSH l3 q
+        LMOVE l3 l3 LEFT RIGHT
+        RPOPLPUSH l3 l4
+        RPOPLPUSH l3 l4
+        LMPOP 2 nokey l4 RIGHT COUNT 5
+        RPUSH b 1 2
+        BLPOP b 0
+        BRPOP b 0
+        RPUSH b 1
+        BLMOVE b b2 LEFT LEFT 0
+        BLMPOP 0 1 b2 LEFT
+        RPUSH r 1 1 1
+        LREM r 0 1
+    "#;
+    check_script(&mut pair, script, "notify");
+    let mut got: Vec<Vec<Vec<u8>>> = Vec::new();
+    for s in &mut subs {
+        // A PING in subscribed mode answers after every event already queued.
+        s.send(&[b"PING"]);
+        let mut msgs = Vec::new();
+        loop {
+            let r = s.read_reply();
+            if r.windows(4).any(|w| w == b"pong") {
+                break;
+            }
+            msgs.push(r);
+        }
+        got.push(msgs);
+    }
+    let shown = |m: &[Vec<u8>]| m.iter().map(|x| show(x)).collect::<Vec<_>>().join("\n");
+    assert!(got[1].len() > 40, "too few events: {}", shown(&got[1]));
+    assert_eq!(shown(&got[0]), shown(&got[1]), "events: ferrokv vs redis");
+
+    // WATCH: every command that changes a list invalidates the transaction; the ones that
+    // change nothing do not.
+    let mut others = [
+        RespClient::connect(pair.ferro.port),
+        RespClient::connect(pair.redis.port),
+    ];
+    let cases: &[&str] = &[
+        "RPUSH w x",
+        "LPUSHX w x",
+        "LPUSHX nokey x",
+        "LPOP w 0",
+        "LPOP w",
+        "LSET w 0 v",
+        "LINSERT w BEFORE nothere v",
+        "LINSERT w BEFORE v v",
+        "LREM w 0 nothere",
+        "LREM w 1 v",
+        "LTRIM w 0 -1",
+        "LMOVE nokey w LEFT LEFT",
+        "LMOVE w w LEFT LEFT",
+        "LMOVE w other LEFT LEFT",
+        "LMPOP 1 nokey LEFT",
+        "LRANGE w 0 -1",
+        "LPOS w v",
+        "BLPOP w 0",
+    ];
+    for case in cases {
+        for (i, c) in [&mut pair.ferro, &mut pair.redis].into_iter().enumerate() {
+            c.cmd(&["DEL", "w", "other"]);
+            c.cmd(&["RPUSH", "w", "v", "v", "v"]);
+            c.cmd(&["WATCH", "w"]);
+            let args = split_line(case);
+            let refs: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+            others[i].cmd_b(&refs);
+            c.cmd(&["MULTI"]);
+            c.cmd(&["PING"]);
+            got[i] = vec![c.cmd(&["EXEC"])];
+        }
+        assert_eq!(show(&got[0][0]), show(&got[1][0]), "WATCH then {case}");
+    }
 }

@@ -11,6 +11,7 @@ use super::Ctx;
 use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
 use super::table::{Command, Group, cmd, flags::*};
+use crate::config::notify::{GENERIC, LIST};
 use crate::protocol::Reply;
 use crate::storage::Db;
 use crate::storage::db::lru_clock;
@@ -116,10 +117,26 @@ fn new_list(ctx: &Ctx) -> List {
     List::new(c.list_max_listpack_size, c.list_compress_depth)
 }
 
-/// Delete `key` when the command emptied its list (Redis never keeps an empty list).
-fn delete_if(db: &mut Db, key: &[u8], emptied: bool) {
+/// Record a change to the list under `key` (WATCH, the dirty counter), deleting it when
+/// the command emptied it: Redis never keeps an empty list (and the deletion is a change).
+fn changed(db: &mut Db, key: &[u8], emptied: bool) {
     if emptied {
         db.delete(key);
+    } else {
+        db.touch(key);
+    }
+}
+
+fn push_event(left: bool) -> &'static str {
+    if left { "lpush" } else { "rpush" }
+}
+
+/// The events of elements popped from `key` (Redis's `listElementsRemoved`): `lpop` or
+/// `rpop`, then `del` if that emptied the list.
+fn notify_pop(ctx: &mut Ctx, key: &[u8], left: bool, emptied: bool) {
+    ctx.notify(LIST, if left { "lpop" } else { "rpop" }, key);
+    if emptied {
+        ctx.notify(GENERIC, "del", key);
     }
 }
 
@@ -195,8 +212,12 @@ fn push_generic(ctx: &mut Ctx, a: &[&[u8]], left: bool, only_existing: bool) -> 
         Some(l) => {
             push(l);
             reply.int(l.len() as i64);
+            db.touch(key);
         }
-        None if only_existing => reply.int(0),
+        None if only_existing => {
+            reply.int(0);
+            return Ok(());
+        }
         None => {
             let mut l = fresh;
             push(&mut l);
@@ -204,6 +225,7 @@ fn push_generic(ctx: &mut Ctx, a: &[&[u8]], left: bool, only_existing: bool) -> 
             db.insert(key.into(), Value::List(Box::new(l)), None, now);
         }
     }
+    ctx.notify(LIST, push_event(left), key);
     Ok(())
 }
 
@@ -269,15 +291,22 @@ fn pop_generic(ctx: &mut Ctx, a: &[&[u8]], left: bool) -> CmdResult {
         return Ok(());
     };
     match count {
-        Some(0) => reply.array(0),
+        Some(0) => {
+            reply.array(0);
+            return Ok(());
+        }
         Some(n) => pop_range_reply(reply, l, left, n as usize),
         None => match pop_one(l, left) {
             Some(v) => reply.bulk(&v),
-            None => reply.null(),
+            None => {
+                reply.null();
+                return Ok(());
+            }
         },
     }
     let emptied = l.is_empty();
-    delete_if(db, key, emptied);
+    changed(db, key, emptied);
+    notify_pop(ctx, key, left, emptied);
     Ok(())
 }
 
@@ -339,6 +368,8 @@ fn lset(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         return Err(CmdError::msg("ERR index out of range"));
     }
     reply.ok();
+    db.touch(a[1]);
+    ctx.notify(LIST, "lset", a[1]);
     Ok(())
 }
 
@@ -355,13 +386,14 @@ fn linsert(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         reply.int(0);
         return Ok(());
     };
-    match l.position(a[3]) {
-        Some(i) => {
-            l.insert(i, a[4], after);
-            reply.int(l.len() as i64);
-        }
-        None => reply.int(-1),
-    }
+    let Some(i) = l.position(a[3]) else {
+        reply.int(-1);
+        return Ok(());
+    };
+    l.insert(i, a[4], after);
+    reply.int(l.len() as i64);
+    db.touch(a[1]);
+    ctx.notify(LIST, "linsert", a[1]);
     Ok(())
 }
 
@@ -374,8 +406,14 @@ fn lrem(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     };
     let removed = l.remove(a[3], count);
     reply.int(removed as i64);
-    let emptied = l.is_empty();
-    delete_if(db, a[1], emptied);
+    if removed > 0 {
+        let emptied = l.is_empty();
+        changed(db, a[1], emptied);
+        ctx.notify(LIST, "lrem", a[1]);
+        if emptied {
+            ctx.notify(GENERIC, "del", a[1]);
+        }
+    }
     Ok(())
 }
 
@@ -397,8 +435,13 @@ fn ltrim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         }
     }
     reply.ok();
+    // Redis signals the key and publishes `ltrim` even when nothing was trimmed.
     let emptied = l.is_empty();
-    delete_if(db, a[1], emptied);
+    changed(db, a[1], emptied);
+    ctx.notify(LIST, "ltrim", a[1]);
+    if emptied {
+        ctx.notify(GENERIC, "del", a[1]);
+    }
     Ok(())
 }
 
@@ -510,6 +553,9 @@ fn lmove_generic(
         {
             push_one(l, &v, to_left);
             reply.bulk(&v);
+            db.touch(src);
+            ctx.notify(LIST, push_event(to_left), dst);
+            notify_pop(ctx, src, from_left, false);
         }
         return Ok(());
     }
@@ -520,17 +566,21 @@ fn lmove_generic(
         reply.null();
         return Ok(());
     };
-    delete_if(db, src, emptied);
+    changed(db, src, emptied);
     if dst_exists {
         if let Some(l) = write_list(db, dst, now)? {
             push_one(l, &v, to_left);
         }
+        db.touch(dst);
     } else {
         let mut l = fresh;
         push_one(&mut l, &v, to_left);
         db.insert(dst.into(), Value::List(Box::new(l)), None, now);
     }
     reply.bulk(&v);
+    // Redis's order: the push into the destination, then the pop from the source.
+    ctx.notify(LIST, push_event(to_left), dst);
+    notify_pop(ctx, src, from_left, emptied);
     Ok(())
 }
 
@@ -589,7 +639,8 @@ fn pop_first_of(
             }
         }
         let emptied = l.is_empty();
-        delete_if(db, key, emptied);
+        changed(db, key, emptied);
+        notify_pop(ctx, key, left, emptied);
         return Ok(true);
     }
     Ok(false)
