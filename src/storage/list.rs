@@ -471,12 +471,34 @@ impl List {
         };
         let mut left = count;
         let mut first_off = Some(off);
+        if !reverse {
+            // Forward: the listpack iterator decodes each entry once (get + next twice).
+            while left > 0 {
+                let Some(node) = self.nodes.get(ni) else {
+                    return;
+                };
+                let lp = node.lp();
+                let iter = match first_off.take() {
+                    Some(o) if o > 0 => match lp.seek(o as i64) {
+                        Some(pos) => lp.iter_from(pos),
+                        None => return,
+                    },
+                    _ => lp.iter(),
+                };
+                for e in iter.take(left) {
+                    f(e);
+                    left -= 1;
+                }
+                ni += 1;
+            }
+            return;
+        }
+        // Backward, from the last element of the range.
         loop {
             let lp = self.nodes[ni].lp();
             let mut pos = match first_off.take() {
                 Some(o) => lp.seek(o as i64),
-                None if reverse => lp.last(),
-                None => lp.first(),
+                None => lp.last(),
             };
             while let Some(p) = pos {
                 f(lp.get(p));
@@ -484,19 +506,12 @@ impl List {
                 if left == 0 {
                     return;
                 }
-                pos = if reverse { lp.prev(p) } else { lp.next(p) };
+                pos = lp.prev(p);
             }
-            if reverse {
-                let Some(prev) = ni.checked_sub(1) else {
-                    return;
-                };
-                ni = prev;
-            } else {
-                ni += 1;
-                if ni >= self.nodes.len() {
-                    return;
-                }
-            }
+            let Some(prev) = ni.checked_sub(1) else {
+                return;
+            };
+            ni = prev;
         }
     }
 
