@@ -407,6 +407,22 @@ BLMOVE inmulti inmulti2 LEFT RIGHT 0
 BLPOP str 0
 EXEC
 LRANGE inmulti2 0 -1
+# --- SORT over lists, and SORT ... STORE creating one
+RPUSH srt 3 1 2 10 -5 007
+SORT srt
+SORT srt DESC LIMIT 1 3
+SORT srt ALPHA
+SORT srt BY nosort
+SORT srt STORE srtdst
+LRANGE srtdst 0 -1
+OBJECT ENCODING srtdst
+SORT nokey STORE srtdst
+EXISTS srtdst
+RPUSH srta b a c
+SORT srta
+SORT srta ALPHA STORE srtdst
+LRANGE srtdst 0 -1
+SORT_RO srt LIMIT 0 2
 # --- arity
 LINDEX r
 LSET r 0
