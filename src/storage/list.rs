@@ -198,6 +198,25 @@ impl List {
             .collect()
     }
 
+    /// Approximate heap bytes held (MEMORY USAGE, tests): the nodes' buffers (compressed
+    /// ones at their compressed size) and the node deque, when it is not inline.
+    pub fn heap_bytes(&self) -> usize {
+        let nodes: usize = self
+            .nodes
+            .iter()
+            .map(|n| match n {
+                Node::Plain(lp) => lp.capacity(),
+                Node::Lzf(c) => std::mem::size_of::<Compressed>() + c.data.len(),
+            })
+            .sum();
+        let deque = if self.nodes.len() > 1 {
+            self.nodes.len() * std::mem::size_of::<Node>()
+        } else {
+            0
+        };
+        nodes + deque
+    }
+
     /// Total size of the node listpacks, uncompressed (Redis's `ql_uncompressed_size`).
     pub fn listpack_bytes(&self) -> usize {
         self.nodes.iter().map(Node::raw_size).sum()

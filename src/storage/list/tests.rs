@@ -293,3 +293,24 @@ fn node_stays_small() {
         std::mem::size_of::<Node>()
     );
 }
+
+#[test]
+fn heap_bytes_follow_the_contents() {
+    let mut l = List::new(-2, 0);
+    l.push_back(b"a");
+    l.shrink_ends();
+    let one = l.heap_bytes();
+    assert!(one >= l.listpack_bytes() && one < 64, "{one}");
+    for i in 0..10_000 {
+        l.push_back(format!("element {i}").as_bytes());
+    }
+    let plain = l.heap_bytes();
+    assert!(plain >= l.listpack_bytes());
+    // The same data with compressed inner nodes takes less.
+    let mut c = List::new(-2, 1);
+    for i in 0..10_000 {
+        c.push_back(format!("element {i}").as_bytes());
+    }
+    assert!(c.compressed_nodes() > 0);
+    assert!(c.heap_bytes() < plain / 2, "{} vs {plain}", c.heap_bytes());
+}
