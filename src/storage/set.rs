@@ -606,10 +606,7 @@ mod tests {
             assert_eq!(hits.len(), n, "every member comes up");
             // The dict's hash seed is random per run, so bucket layouts vary: the bounds
             // are wide, yet far tighter than the 7x skew this pins (1,400 of 200).
-            assert!(
-                hits.values().all(|&c| (30..1000).contains(&c)),
-                "{hits:?}"
-            );
+            assert!(hits.values().all(|&c| (30..1000).contains(&c)), "{hits:?}");
         }
     }
 
