@@ -176,10 +176,11 @@ impl Server {
             self.collect_unblocked();
             if self.state.eviction.running {
                 // A pass that ran out of its time budget goes on between iterations.
-                super::maxmemory::perform_evictions(&mut self.state);
+                super::maxmemory::perform_evictions(&mut self.state, None);
             }
             if Instant::now() >= next_cron {
                 cron::tick(&mut self.state);
+                super::notify::drain(&mut self.state, None);
                 let hz = self.state.config.hz.clamp(1, 500) as u64;
                 next_cron = Instant::now() + Duration::from_millis(1000 / hz);
                 self.close_flagged();
@@ -400,13 +401,13 @@ impl Server {
                         commands::execute(&mut self.state, client, &argv);
                     }
                     start += consumed;
-                    self.after_command();
+                    self.after_command(client);
                 }
                 Ok(Some(Request::Inline { consumed, args })) => {
                     let args: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
                     commands::execute(&mut self.state, client, &args);
                     start += consumed;
-                    self.after_command();
+                    self.after_command(client);
                 }
                 Err(e) => {
                     let msg = format!("ERR {e}");
@@ -425,8 +426,12 @@ impl Server {
         client.qbuf = input;
     }
 
-    /// Work that follows every command: serve clients blocked on keys it created.
-    fn after_command(&mut self) {
+    /// Work that follows every command: events the keyspace logged (expired, new keys),
+    /// then clients blocked on keys it created.
+    fn after_command(&mut self, client: &mut Client) {
+        if self.state.config.notify_keyspace_events != 0 {
+            super::notify::drain(&mut self.state, Some(client));
+        }
         if self.state.blocking.count > 0 {
             blocking::serve_ready(&mut self.state);
         }

@@ -17,7 +17,7 @@
 
 use std::time::Instant;
 
-use super::ServerState;
+use super::{Client, ServerState, notify};
 use crate::config::MaxmemoryPolicy;
 use crate::storage::db::Key;
 use crate::storage::evict::{AccessPolicy, EvictionPool, Score, time_limit_us};
@@ -100,8 +100,10 @@ pub fn excess(srv: &ServerState) -> Option<u64> {
     Some(used.saturating_sub(max))
 }
 
-/// Evict until used memory is under `maxmemory`, within the tenacity time budget.
-pub fn perform_evictions(srv: &mut ServerState) -> Evict {
+/// Evict until used memory is under `maxmemory`, within the tenacity time budget. `me` is
+/// the client whose command is about to run (it is out of the client table), so that it
+/// too receives `evicted` notifications it subscribed to.
+pub fn perform_evictions(srv: &mut ServerState, mut me: Option<&mut Client>) -> Evict {
     let Some(to_free) = excess(srv) else {
         srv.eviction.running = false;
         srv.eviction.set_exceeded(false);
@@ -129,7 +131,14 @@ pub fn perform_evictions(srv: &mut ServerState) -> Evict {
         let before = crate::alloc::allocated().unwrap_or(0) as u64;
         // Deleting touches WATCHers, as Redis's signalModifiedKey.
         srv.dbs[db].delete(&key);
-        // TODO(notifications): publish `evicted` (class `e`) once keyspace events exist.
+        notify::event(
+            srv,
+            me.as_deref_mut(),
+            db,
+            crate::config::notify::EVICTED,
+            "evicted",
+            &key,
+        );
         let after = crate::alloc::allocated().unwrap_or(0) as u64;
         freed += before.saturating_sub(after);
         srv.stats.evicted_keys += 1;
@@ -224,5 +233,5 @@ pub fn on_maxmemory_changed(srv: &mut ServerState) {
             "WARNING: the new maxmemory value set via CONFIG SET ({max}) is smaller than the current memory usage ({used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."
         ));
     }
-    perform_evictions(srv);
+    perform_evictions(srv, None);
 }

@@ -13,6 +13,7 @@ pub mod event_loop;
 pub mod input;
 pub mod log;
 pub mod maxmemory;
+pub mod notify;
 pub mod pubsub;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -161,6 +162,8 @@ pub struct ServerState {
     pub eviction: maxmemory::Eviction,
     /// Allocated bytes right after start-up (INFO `used_memory_startup`).
     pub mem_startup: u64,
+    /// Modifications counted outside the databases (FLUSHALL of empty databases...).
+    pub dirty_base: u64,
 }
 
 impl ServerState {
@@ -193,14 +196,21 @@ impl ServerState {
             pubsub: pubsub::PubSub::default(),
             eviction: maxmemory::Eviction::default(),
             mem_startup: crate::alloc::allocated().unwrap_or(0) as u64,
+            dirty_base: 0,
             config,
         };
         maxmemory::apply_access_policy(&mut state);
+        notify::sync_flags(&mut state);
         state
     }
 
     pub fn refresh_clock(&mut self) {
         self.now_ms = unix_ms();
+    }
+
+    /// Modifications since start across databases (save points, AOF propagation).
+    pub fn dirty(&self) -> u64 {
+        self.dirty_base + self.dbs.iter().map(|d| d.dirty).sum::<u64>()
     }
 
     pub fn requires_auth(&self) -> bool {

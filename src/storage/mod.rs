@@ -8,6 +8,7 @@ pub mod hll;
 pub mod keytable;
 pub mod list;
 pub mod set;
+pub mod stream;
 pub mod value;
 pub mod zset;
 

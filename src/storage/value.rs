@@ -14,6 +14,7 @@
 use super::hash::Hash;
 use super::list::List;
 use super::set::Set;
+use super::stream::Stream;
 use super::zset::ZSet;
 use crate::alloc::usable_size;
 use crate::util::numbers::{fmt_i64, parse_i64};
@@ -30,6 +31,7 @@ pub enum Value {
     Hash(Box<Hash>),
     Set(Box<Set>),
     ZSet(Box<ZSet>),
+    Stream(Box<Stream>),
 }
 
 impl Value {
@@ -41,6 +43,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -52,6 +55,7 @@ impl Value {
             Value::Hash(h) => h.encoding_name(),
             Value::Set(s) => s.encoding_name(),
             Value::ZSet(z) => z.encoding_name(),
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -59,8 +63,8 @@ impl Value {
         Value::Str(Str::from_bytes(bytes))
     }
 
-    /// Heap bytes the value holds beyond its own 16 bytes (MEMORY USAGE, eviction
-    /// estimates). Types that do not report their size yet count their top block only.
+    /// Heap bytes the value holds beyond its own 16 bytes (MEMORY USAGE): the boxed
+    /// collection plus what each type reports (a stream counts its node listpacks only).
     pub fn heap_bytes(&self) -> usize {
         fn boxed<T>(_: &T) -> usize {
             usable_size(std::mem::size_of::<T>())
@@ -68,9 +72,10 @@ impl Value {
         match self {
             Value::Str(s) => s.heap_bytes(),
             Value::Set(s) => boxed(&**s) + s.heap_bytes(),
-            Value::List(l) => boxed(&**l),
-            Value::Hash(h) => boxed(&**h),
-            Value::ZSet(z) => boxed(&**z),
+            Value::List(l) => boxed(&**l) + l.heap_bytes(),
+            Value::Hash(h) => boxed(&**h) + h.heap_bytes(),
+            Value::ZSet(z) => boxed(&**z) + z.heap_bytes(),
+            Value::Stream(x) => boxed(&**x) + x.nodes_bytes(),
         }
     }
 }
