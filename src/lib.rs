@@ -9,6 +9,7 @@
 //! buffer → written back once per loop iteration.
 //!
 //! ## Layout
+//! - [`alloc`]: the global allocator (jemalloc) with the byte count behind `used_memory`.
 //! - [`config`]: redis.conf syntax, `--name value` overrides, CONFIG GET/SET, one option table.
 //! - [`protocol`]: RESP2/RESP3 decoder and encoder; knows nothing of the server.
 //! - [`server`]: the mio event loop, clients, cron, logging.

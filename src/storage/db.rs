@@ -489,15 +489,10 @@ impl Db {
     }
 
     /// Bytes of the main table's own structure (buckets and node headers) and of the
-    /// expires table: MEMORY STATS `overhead.hashtable.main` / `.expires`.
+    /// expires table (buckets and nodes, not its key copies): MEMORY STATS
+    /// `overhead.hashtable.main` / `.expires`. O(1), as INFO calls it.
     pub fn overhead_bytes(&self) -> (usize, usize) {
-        let expires = self.expires.table_bytes()
-            + self
-                .expires
-                .iter()
-                .map(|(k, _)| crate::alloc::usable_size(k.len()))
-                .sum::<usize>();
-        (self.keys.overhead_bytes(), expires)
+        (self.keys.overhead_bytes(), self.expires.table_bytes())
     }
 
     /// Incremental rehash and shrink work from the cron.
@@ -537,6 +532,34 @@ mod tests {
         assert_eq!(db.expire_of(b"k"), Some(1000));
         db.set(b"k", Value::string(b"x"), false, 0);
         assert_eq!(db.expire_of(b"k"), None);
+    }
+
+    #[test]
+    fn accesses_follow_the_policy() {
+        let now = 1_700_000_000_000;
+        let mut db = Db::new();
+        db.insert(b"k".as_slice().into(), Value::string(b"v"), None, now);
+        assert_eq!(db.get(b"k").map(|e| e.lru), Some(lru_clock(now)));
+        db.lookup_write(b"k", now + 5000);
+        assert_eq!(db.get(b"k").map(|e| e.lru), Some(lru_clock(now + 5000)));
+        assert_eq!((db.hits, db.misses), (0, 0), "a write lookup is not a hit");
+        let lfu = AccessPolicy {
+            lfu: true,
+            log_factor: 10,
+            decay_time: 1,
+        };
+        db.set_access_policy(lfu);
+        db.insert(b"f".as_slice().into(), Value::string(b"v"), None, now);
+        let freq = |db: &Db| lfu.lfu_counter(db.get(b"f").map_or(0, |e| e.lru), now);
+        assert_eq!(freq(&db), 5);
+        for _ in 0..50 {
+            db.lookup(b"f", now);
+        }
+        let f = freq(&db);
+        assert!(f > 5);
+        // An overwrite keeps (and bumps) the counter, as Redis's dbOverwrite.
+        db.set(b"f", Value::string(b"w"), false, now);
+        assert!(freq(&db) >= f);
     }
 
     #[test]
