@@ -10,7 +10,7 @@ use std::collections::{HashMap, VecDeque};
 
 use super::dict::Dict;
 use super::evict::AccessPolicy;
-use super::keytable::KeyTable;
+use super::keytable::{KeyRef, KeyTable};
 use super::value::Value;
 
 /// An owned key, for the tables that keep their own copy (expires, watched and blocking
@@ -38,7 +38,9 @@ pub type Waiter = (usize, u64);
 #[derive(Default)]
 pub struct Db {
     keys: KeyTable,
-    expires: Dict<Key, i64>,
+    /// Deadlines of the keys that have one. Its keys point into `keys`' nodes (no copy):
+    /// an entry here is always removed before its key leaves `keys` (see [`KeyRef`]).
+    expires: Dict<KeyRef, i64>,
     /// Clients blocked on each key, in the order they blocked (BLPOP, BZPOPMIN...).
     pub blocking_keys: HashMap<Key, VecDeque<Waiter>>,
     /// Keys with waiters that were created since the last time blocked clients were served.
@@ -232,8 +234,10 @@ impl Db {
         self.log_event(EVENT_NEW, "new", &key);
         let lru = self.new_lru(now);
         self.keys.insert(&key, Entry { value, lru });
-        if let Some(when) = expire_at {
-            self.expires.insert(key, when);
+        if let Some(when) = expire_at
+            && let Some(k) = self.keys.key_ref(&key)
+        {
+            self.expires.insert(k, when);
         }
     }
 
@@ -254,8 +258,9 @@ impl Db {
     /// Remove and return the entry with its deadline (RENAME, MOVE).
     pub fn take(&mut self, key: &[u8], now: i64) -> Option<(Key, Entry, Option<i64>)> {
         self.expire_if_needed(key, now);
-        let e = self.keys.remove(key)?;
+        // The deadline first: its key points into the node that removing the entry frees.
         let when = self.expires.remove(key).map(|(_, w)| w);
+        let e = self.keys.remove(key)?;
         self.touch(key);
         Some((key.into(), e, when))
     }
@@ -267,10 +272,10 @@ impl Db {
 
     /// Set the deadline of a key that exists. Returns false when the key is absent.
     pub fn set_expire(&mut self, key: &[u8], when: i64) -> bool {
-        if !self.keys.contains_key(key) {
+        let Some(k) = self.keys.key_ref(key) else {
             return false;
-        }
-        self.expires.insert(key.into(), when);
+        };
+        self.expires.insert(k, when);
         self.touch(key);
         true
     }
@@ -287,8 +292,9 @@ impl Db {
     /// Empty the database (FLUSHDB). Watched keys that existed count as modified.
     pub fn clear(&mut self) {
         self.touch_existing();
-        self.keys.clear();
+        // Deadlines first: their keys point into the main table's nodes.
         self.expires.clear();
+        self.keys.clear();
         self.avg_ttl = 0;
     }
 
@@ -419,10 +425,10 @@ impl Db {
         let dead: Vec<Key> = picked
             .into_iter()
             .filter(|(_, w)| **w <= now)
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| Key::from(k.as_bytes()))
             .collect();
         for k in &dead {
-            self.expires.remove(k);
+            self.expires.remove(&**k);
             self.keys.remove(k);
             self.touch(k);
             self.log_event(EVENT_EXPIRED, "expired", k);
@@ -448,8 +454,8 @@ impl Db {
             let mut picked = Vec::with_capacity(count);
             self.expires.sample(count, rand, &mut picked);
             for (k, when) in picked {
-                if let Some(e) = self.keys.get(k) {
-                    f(k, e, Some(*when));
+                if let Some(e) = self.keys.get(k.as_bytes()) {
+                    f(k.as_bytes(), e, Some(*when));
                 }
             }
         } else {
@@ -465,7 +471,9 @@ impl Db {
     /// expiry checks (the random eviction policies).
     pub fn random_key_raw(&self, volatile: bool, rand: &mut impl FnMut() -> u64) -> Option<Key> {
         if volatile {
-            self.expires.random_entry(rand).map(|(k, _)| k.clone())
+            self.expires
+                .random_entry(rand)
+                .map(|(k, _)| k.as_bytes().into())
         } else {
             self.keys.random_entry(rand).map(|(k, _)| k.into())
         }
@@ -489,7 +497,7 @@ impl Db {
     }
 
     /// Bytes of the main table's own structure (buckets and node headers) and of the
-    /// expires table (buckets and nodes, not its key copies): MEMORY STATS
+    /// expires table (buckets and nodes): MEMORY STATS
     /// `overhead.hashtable.main` / `.expires`. O(1), as INFO calls it.
     pub fn overhead_bytes(&self) -> (usize, usize) {
         (self.keys.overhead_bytes(), self.expires.table_bytes())
@@ -512,6 +520,7 @@ pub fn lru_clock(now_ms: i64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::value::Str;
 
     #[test]
     fn lazy_expiry_hides_and_deletes() {
@@ -560,6 +569,108 @@ mod tests {
         // An overwrite keeps (and bumps) the counter, as Redis's dbOverwrite.
         db.set(b"f", Value::string(b"w"), false, now);
         assert!(freq(&db) >= f);
+    }
+
+    /// Every way a key and its deadline come and go, against a plain model: the expires
+    /// table points into the main table's nodes, so an order mistake here is a
+    /// use-after-free (run it under valgrind to see one).
+    #[test]
+    fn keys_and_deadlines_match_a_model() {
+        use std::collections::HashMap;
+        let mut s = 0x2545_F491_4F6C_DD1Du64;
+        let mut rand = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        let mut db = Db::new();
+        let mut model: HashMap<Vec<u8>, (i64, Option<i64>)> = HashMap::new();
+        let mut now = 1_000i64;
+        for step in 0..20_000u64 {
+            let r = rand();
+            let k = format!("key:{:02}", r % 97).into_bytes();
+            let v = (step % 1000) as i64;
+            // Drop what the model says has expired; commands look a key up (lazy
+            // expiry) before they change it, so do that too.
+            model.retain(|_, (_, w)| w.is_none_or(|w| w > now));
+            db.exists(&k, now);
+            match (r >> 8) % 11 {
+                0 | 1 => {
+                    let ttl = ((r >> 16) % 3 == 0).then(|| now + 1 + (r >> 20) as i64 % 50);
+                    if !db.exists(&k, now) {
+                        db.insert(k.clone().into(), Value::Str(Str::Int(v)), ttl, now);
+                        model.insert(k, (v, ttl));
+                    }
+                }
+                2 => {
+                    let keep = (r >> 16) % 2 == 0;
+                    db.set(&k, Value::Str(Str::Int(v)), keep, now);
+                    let old_ttl = model.get(&k).and_then(|e| e.1);
+                    model.insert(k, (v, if keep { old_ttl } else { None }));
+                }
+                3 => assert_eq!(db.delete(&k), model.remove(&k).is_some()),
+                4 => {
+                    let got = db.take(&k, now).map(|(key, e, w)| (key, e.value, w));
+                    match model.remove(&k) {
+                        Some((mv, mw)) => {
+                            let (key, value, w) = got.expect("take of a live key");
+                            assert_eq!((&*key, w), (&k[..], mw));
+                            assert_eq!(value, Value::Str(Str::Int(mv)));
+                            // Put it back under another name, as RENAME does.
+                            let other = [&k[..], b"-r"].concat();
+                            db.delete(&other);
+                            model.remove(&other);
+                            db.insert(other.clone().into(), value, w, now);
+                            model.insert(other, (mv, mw));
+                        }
+                        None => assert!(got.is_none()),
+                    }
+                }
+                5 => {
+                    let w = now + 1 + (r >> 16) as i64 % 40;
+                    let live = db.exists(&k, now);
+                    assert_eq!(db.set_expire(&k, w), live);
+                    if let Some(e) = model.get_mut(&k) {
+                        e.1 = Some(w);
+                    }
+                }
+                6 => {
+                    let had = db.exists(&k, now) && db.persist(&k);
+                    let m = model.get_mut(&k).is_some_and(|e| e.1.take().is_some());
+                    assert_eq!(had, m);
+                }
+                7 => {
+                    db.expire_sample(20, now, &mut rand);
+                }
+                8 => {
+                    db.rehash_steps(5);
+                    now += (r >> 16) as i64 % 5;
+                }
+                9 if step % 500 == 0 => {
+                    db.clear();
+                    model.clear();
+                }
+                _ => {
+                    let got = db.lookup(&k, now).map(|e| e.value.clone());
+                    assert_eq!(got, model.get(&k).map(|e| Value::Str(Str::Int(e.0))));
+                }
+            }
+            if step % 1000 == 0 {
+                for (k, (_, w)) in &model {
+                    assert!(db.exists(k, now));
+                    assert_eq!(db.expire_of(k), *w);
+                }
+                let live: Vec<Vec<u8>> = db
+                    .keys_iter()
+                    .map(|(k, _)| k.to_vec())
+                    .filter(|k| !db.is_expired(k, now))
+                    .collect();
+                assert_eq!(live.len(), model.len());
+                let volatile = live.iter().filter(|k| db.expire_of(k).is_some()).count();
+                assert_eq!(volatile, model.values().filter(|e| e.1.is_some()).count());
+            }
+        }
     }
 
     #[test]

@@ -35,7 +35,9 @@
 //! borrow of the table, so they cannot outlive the node or alias a mutation of it.
 
 use std::alloc::{self, Layout};
-use std::hash::BuildHasher;
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::iter::FusedIterator;
 use std::marker::PhantomData;
 use std::mem;
@@ -196,6 +198,58 @@ impl Node {
             }
             entry
         }
+    }
+}
+
+/// The key bytes inside a node, for a companion table of the same owner (the expires
+/// table of `Db`) so that it needs no copy of the key: a `KeyRef` hashes, compares and
+/// borrows as the key's bytes.
+///
+/// It is valid only while its node is in the table. The owner must remove every `KeyRef`
+/// to a key from its companion table *before* removing the key from this table (nodes never
+/// move while they are in the table, so until then the reference holds), and must not
+/// hash, compare or borrow a `KeyRef` afterwards. `Db` keeps this for its private expires
+/// table; nothing else holds one.
+#[derive(Clone, Copy)]
+pub struct KeyRef(Node);
+
+// SAFETY: a KeyRef is a read-only view of bytes that are never modified while the node
+// lives; moving it to another thread with its owner (the whole `Db`) is sound.
+unsafe impl Send for KeyRef {}
+// SAFETY: as above: shared access only reads immutable bytes.
+unsafe impl Sync for KeyRef {}
+
+impl KeyRef {
+    pub fn as_bytes(&self) -> &[u8] {
+        // The node is live by the type's contract; the borrow is tied to `self`.
+        self.0.key()
+    }
+}
+
+impl Borrow<[u8]> for KeyRef {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl Hash for KeyRef {
+    /// Exactly as `[u8]` hashes, as `Borrow` requires.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+impl PartialEq for KeyRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for KeyRef {}
+
+impl fmt::Debug for KeyRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyRef({:?})", String::from_utf8_lossy(self.as_bytes()))
     }
 }
 
@@ -413,6 +467,11 @@ impl<S: BuildHasher> KeyTable<S> {
 
     pub fn contains_key(&self, key: &[u8]) -> bool {
         self.find(key).is_some()
+    }
+
+    /// A reference to the stored copy of `key`, under the contract of [`KeyRef`].
+    pub fn key_ref(&self, key: &[u8]) -> Option<KeyRef> {
+        self.find(key).map(KeyRef)
     }
 
     /// Does one rehash step first, as every mutating call does.
