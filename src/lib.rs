@@ -14,6 +14,7 @@
 //! - [`server`]: the mio event loop, clients, cron, logging.
 //! - [`commands`]: the command table and one file per command family.
 //! - [`storage`]: databases, the incremental hash table, value encodings.
+//! - [`persistence`]: RDB snapshots (SAVE, BGSAVE by fork, loading at start-up), DUMP/RESTORE.
 //! - [`util`]: glob matching, Redis number parsing/formatting, argument splitting.
 //!
 //! See `docs/design.md` for the architecture in one page.
@@ -21,6 +22,7 @@
 pub mod alloc;
 pub mod commands;
 pub mod config;
+pub mod persistence;
 pub mod protocol;
 pub mod server;
 pub mod storage;

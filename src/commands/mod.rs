@@ -10,6 +10,7 @@ pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
+pub mod persistence;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
@@ -149,6 +150,12 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
         reject(srv, client, &CmdError::NoAuth.to_string());
         return;
     }
+    // A failed background save stops writes (and PING) when save points are set.
+    if (cmd.has(flags::WRITE) || cmd.name == "ping") && crate::persistence::writes_denied(srv) {
+        srv.cmd_stats[stat_slot].rejected += 1;
+        reject(srv, client, crate::persistence::MISCONF_ERROR);
+        return;
+    }
     if client.subscribed() && !client.reply.resp3 && !pubsub::allowed_while_subscribed(cmd) {
         let msg = format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
@@ -156,6 +163,11 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
         );
         srv.cmd_stats[stat_slot].rejected += 1;
         reject(srv, client, &msg);
+        return;
+    }
+    if !cmd.has(flags::LOADING) && crate::persistence::is_loading(srv) {
+        srv.cmd_stats[stat_slot].rejected += 1;
+        reject(srv, client, crate::persistence::LOADING_ERROR);
         return;
     }
     if client.multi.is_some() && !transactions::runs_inside_multi(cmd) {

@@ -17,6 +17,7 @@ pub fn tick(state: &mut ServerState) {
     rehash(state);
     clients_cron(state);
     sample_ops(state);
+    crate::persistence::cron(state);
     if let Some(used) = crate::alloc::allocated() {
         state.stats.mem_peak = state.stats.mem_peak.max(used as u64);
     }

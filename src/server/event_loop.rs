@@ -214,7 +214,27 @@ impl Server {
             self.state
                 .log
                 .warning(&format!("Received {name} scheduling shutdown..."));
-            self.state.shutdown = Some(Shutdown::Requested);
+            use crate::config::shutdown as sd;
+            let bits = if sig == signal_hook::consts::SIGINT {
+                self.state.config.shutdown_on_sigint
+            } else {
+                self.state.config.shutdown_on_sigterm
+            };
+            let save = if bits & sd::NOSAVE != 0 {
+                Some(false)
+            } else if bits & sd::SAVE != 0 {
+                Some(true)
+            } else {
+                None
+            };
+            let force = bits & sd::FORCE != 0;
+            if crate::persistence::prepare_shutdown(&mut self.state, save, force).is_ok() {
+                self.state.shutdown = Some(Shutdown::Requested);
+            } else {
+                self.state.log.warning(&format!(
+                    "{name} received but errors trying to shut down the server, check the logs for more information"
+                ));
+            }
         }
     }
 

@@ -157,6 +157,8 @@ pub struct ServerState {
     pub pubsub: pubsub::PubSub,
     /// Modifications counted outside the databases (FLUSHALL of empty databases...).
     pub dirty_base: u64,
+    /// Snapshots: last save, BGSAVE child, loading (see [`crate::persistence`]).
+    pub persist: crate::persistence::State,
 }
 
 impl ServerState {
@@ -188,6 +190,7 @@ impl ServerState {
             blocking: blocking::Blocking::default(),
             pubsub: pubsub::PubSub::default(),
             dirty_base: 0,
+            persist: crate::persistence::State::new(now),
             config,
         };
         notify::sync_flags(&mut state);

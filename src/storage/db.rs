@@ -234,6 +234,17 @@ impl Db {
         }
     }
 
+    /// Take the keys and deadlines of `other` (a snapshot loaded off-thread), replacing
+    /// this database's, while keeping its statistics, counters, watchers and waiters.
+    pub fn adopt_keyspace(&mut self, other: Db) {
+        self.touch_existing();
+        self.keys = other.keys;
+        self.expires = other.expires;
+        self.avg_ttl = 0;
+        self.touch_existing();
+        self.signal_existing_blocking_keys();
+    }
+
     /// Record that `key` was modified, for WATCH (Redis's `touchWatchedKey`). Db's own
     /// mutators call this; handlers that change a value in place call it themselves.
     pub fn touch(&mut self, key: &[u8]) {
