@@ -139,6 +139,7 @@ fn options(srv: &ServerState) -> (Aux, SnapshotOptions, FileOptions) {
         SnapshotOptions {
             save_lru: lru,
             now_ms: srv.now_ms,
+            key_save_delay_us: srv.config.rdb_key_save_delay,
         },
         FileOptions {
             compress: srv.config.rdbcompression,

@@ -37,6 +37,9 @@ pub struct SnapshotOptions {
     /// maxmemory policy.
     pub save_lru: bool,
     pub now_ms: i64,
+    /// `rdb-key-save-delay`: microseconds to sleep after each key (tests use it to keep a
+    /// BGSAVE running).
+    pub key_save_delay_us: i64,
 }
 
 /// Write every database to `w`. Returns the number of keys written.
@@ -82,6 +85,11 @@ pub fn write_snapshot<W: Write>(
             w.string(key)?;
             write_value_body(w, &entry.value)?;
             keys += 1;
+            if opts.key_save_delay_us > 0 {
+                std::thread::sleep(std::time::Duration::from_micros(
+                    opts.key_save_delay_us as u64,
+                ));
+            }
         }
     }
     w.u8(OPCODE_EOF)?;
