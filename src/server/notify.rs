@@ -45,7 +45,7 @@ pub fn event(
         pubsub::publish(
             &mut srv.pubsub,
             &mut srv.clients,
-            me.as_deref_mut(),
+            me,
             false,
             &channel,
             key,
