@@ -1322,6 +1322,7 @@ fn every_truncation_and_bit_flip_fails_cleanly() {
         allow_dup: false,
         log: None,
         progress: None,
+        size_hint: Some(good.len() as u64),
         key_load_delay_us: 0,
     };
     let load = |bytes: &[u8]| {

@@ -448,6 +448,7 @@ fn load_options<'a>(
         allow_dup: false,
         log,
         progress,
+        size_hint: std::fs::metadata(rdb_path(srv)).ok().map(|m| m.len()),
         key_load_delay_us: srv.config.key_load_delay,
     }
 }
@@ -465,6 +466,7 @@ pub fn start_loading(srv: &mut ServerState) -> Result<(), String> {
             return Err(msg);
         }
     };
+    let size = meta.len();
     let loaded = Arc::new(AtomicU64::new(0));
     let logger = srv.log.clone();
     let dbs_n = srv.dbs.len();
@@ -490,6 +492,7 @@ pub fn start_loading(srv: &mut ServerState) -> Result<(), String> {
                 allow_dup: false,
                 log: Some(&logger),
                 progress: Some(&progress),
+                size_hint: Some(size),
                 key_load_delay_us: delay,
             };
             let r = rdb::load_file(&thread_path, &mut dbs, &opts);

@@ -234,6 +234,17 @@ impl Db {
         }
     }
 
+    /// Pre-size an empty database for `keys` keys and `expires` deadlines (an RDB file's
+    /// RESIZEDB), so that loading does not rehash as it grows.
+    pub fn reserve_empty(&mut self, keys: usize, expires: usize) {
+        if self.keys.is_empty() {
+            self.keys = Dict::with_capacity(keys);
+        }
+        if self.expires.is_empty() {
+            self.expires = Dict::with_capacity(expires);
+        }
+    }
+
     /// Take the keys and deadlines of `other` (a snapshot loaded off-thread), replacing
     /// this database's, while keeping its statistics, counters, watchers and waiters.
     pub fn adopt_keyspace(&mut self, other: Db) {

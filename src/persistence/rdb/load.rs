@@ -65,6 +65,8 @@ pub struct LoadOptions<'a> {
     pub log: Option<&'a Logger>,
     /// Bytes consumed so far, published for INFO `loading_loaded_bytes`.
     pub progress: Option<&'a AtomicU64>,
+    /// Size of the input when known: caps how much RESIZEDB may pre-allocate.
+    pub size_hint: Option<u64>,
     /// `key-load-delay`: microseconds to sleep after each key (tests watch `loading:1`).
     pub key_load_delay_us: i64,
 }
@@ -124,6 +126,7 @@ pub fn load_snapshot<R: Read>(
     let mut db_index = 0usize;
     let mut expire: Option<i64> = None;
     let mut idle: Option<u64> = None;
+    let mut scratch = Vec::new();
     loop {
         if let Some(p) = opts.progress {
             p.store(r.offset(), Ordering::Relaxed);
@@ -160,8 +163,11 @@ pub fn load_snapshot<R: Read>(
                 continue;
             }
             OPCODE_RESIZEDB => {
-                r.length()?;
-                r.length()?;
+                let keys = r.length()?;
+                let expires = r.length()?;
+                // Trust the sizes only as far as the input could hold that many keys.
+                let cap = opts.size_hint.unwrap_or(0) / 4;
+                dbs[db_index].reserve_empty(keys.min(cap) as usize, expires.min(cap) as usize);
                 continue;
             }
             OPCODE_AUX => {
@@ -217,19 +223,22 @@ pub fn load_snapshot<R: Read>(
             continue;
         }
         let db = &mut dbs[db_index];
-        if db.peek(&key, i64::MIN).is_some() {
-            if !opts.allow_dup {
-                return r.error(format!(
-                    "RDB has duplicated key '{}' in DB {db_index}",
-                    String::from_utf8_lossy(&key)
-                ));
-            }
+        if opts.allow_dup {
             db.delete(&key);
         }
-        let idle_key = idle_secs.map(|_| key.clone());
+        // The key is moved into the table; keep its bytes for the messages below.
+        scratch.clear();
+        scratch.extend_from_slice(&key);
+        let before = db.len();
         db.insert(key.into_boxed_slice(), value, when, opts.now_ms);
-        if let (Some(secs), Some(k)) = (idle_secs, idle_key)
-            && let Some(e) = db.peek(&k, i64::MIN)
+        if db.len() == before {
+            return r.error(format!(
+                "RDB has duplicated key '{}' in DB {db_index}",
+                String::from_utf8_lossy(&scratch)
+            ));
+        }
+        if let Some(secs) = idle_secs
+            && let Some(e) = db.peek(&scratch, i64::MIN)
         {
             e.lru = lru_clock(opts.now_ms).wrapping_sub(secs.min(u32::MAX as u64) as u32);
         }
