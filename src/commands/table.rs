@@ -256,7 +256,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 13] {
+pub fn families() -> [&'static [Command]; 14] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -270,6 +270,7 @@ pub fn families() -> [&'static [Command]; 13] {
         super::hyperloglog::COMMANDS,
         super::transactions::COMMANDS,
         super::pubsub::COMMANDS,
+        super::sort::COMMANDS,
         super::persistence::COMMANDS,
     ]
 }

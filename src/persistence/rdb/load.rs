@@ -13,11 +13,14 @@ use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::format::*;
+use super::legacy;
 use crate::config::Config;
 use crate::server::log::{Level, Logger};
 use crate::storage::Db;
 use crate::storage::db::lru_clock;
 use crate::storage::encodings::intset::IntSet;
+use crate::storage::encodings::listpack::Listpack;
+use crate::storage::hash::{self, Hash, SmallBytes};
 use crate::storage::set::Set;
 use crate::storage::value::{Str, Value};
 use crate::util::numbers::parse_i64;
@@ -335,6 +338,9 @@ pub fn load_value<R: Read>(r: &mut Reader<R>, t: u8, limits: &Limits) -> ReadRes
     match t {
         TYPE_STRING => Ok(Some(Value::Str(Str::from_vec(r.string()?)))),
         TYPE_SET | TYPE_SET_INTSET => load_set(r, t, limits),
+        TYPE_HASH | TYPE_HASH_LISTPACK | TYPE_HASH_ZIPLIST | TYPE_HASH_ZIPMAP => {
+            load_hash(r, t, limits)
+        }
         TYPE_MODULE | TYPE_MODULE_2 => {
             r.error("The RDB file contains module data I can't load: no matching module")
         }
@@ -386,4 +392,159 @@ fn load_set<R: Read>(r: &mut Reader<R>, t: u8, limits: &Limits) -> ReadResult<Op
         }
     }
     Ok(Some(Value::Set(Box::new(s))))
+}
+
+/// A compact blob read as a string, with the offset where it started (for errors).
+fn blob<R: Read>(r: &mut Reader<R>) -> ReadResult<(u64, Vec<u8>)> {
+    let at = r.offset();
+    Ok((at, r.string()?))
+}
+
+fn corrupt<T>(at: u64, msg: &str) -> ReadResult<T> {
+    Err(FormatError {
+        offset: at,
+        msg: msg.to_string(),
+    })
+}
+
+/// Whether any two of `items` are equal (the fields of a hash, the members of a zset).
+fn has_dups<'a>(items: impl Iterator<Item = Vec<u8>> + 'a) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    for i in items {
+        if !seen.insert(i) {
+            return true;
+        }
+    }
+    false
+}
+
+/// A listpack of field/value pairs from untrusted bytes: fully valid, an even number of
+/// entries, no field twice (lpPairsValidateIntegrityAndDups).
+fn pairs_listpack(bytes: Vec<u8>) -> Option<Listpack> {
+    let lp = Listpack::from_bytes(bytes)?;
+    if lp.len() % 2 != 0 || has_dups(lp.iter().step_by(2).map(|e| e.to_vec())) {
+        return None;
+    }
+    Some(lp)
+}
+
+/// A listpack built from decoded ziplist entries (Redis converts every ziplist it loads).
+fn listpack_of(entries: Vec<legacy::ZlEntry>) -> Listpack {
+    let mut lp = Listpack::new();
+    for e in entries {
+        match e {
+            legacy::ZlEntry::Int(n) => lp.push_back_int(n),
+            legacy::ZlEntry::Str(s) => lp.push_back(&s),
+        }
+    }
+    lp
+}
+
+fn hash_limits(l: &Limits) -> hash::Limits {
+    hash::Limits {
+        max_entries: l.hash_max_listpack_entries,
+        max_value: l.hash_max_listpack_value,
+    }
+}
+
+/// The hashtable encoding of a listpack's pairs.
+fn hash_table_of(lp: &Listpack) -> Hash {
+    let mut t = hash::Table::with_capacity(lp.len() / 2);
+    let mut it = lp.iter();
+    while let (Some(f), Some(v)) = (it.next(), it.next()) {
+        t.insert(
+            SmallBytes::from_vec(f.to_vec()),
+            SmallBytes::from_vec(v.to_vec()),
+        );
+    }
+    Hash::Table(Box::new(t))
+}
+
+/// A loaded listpack hash in the encoding the limits call for (Redis converts a listpack
+/// over the entries limit; `check_values` also applies the value limit, as for zipmaps).
+fn hash_from_listpack(lp: Listpack, limits: &Limits, check_values: bool) -> Hash {
+    let too_long = check_values
+        && lp
+            .iter()
+            .any(|e| e.to_vec().len() > limits.hash_max_listpack_value);
+    if lp.len() / 2 > limits.hash_max_listpack_entries || too_long {
+        hash_table_of(&lp)
+    } else {
+        Hash::Listpack(lp)
+    }
+}
+
+fn load_hash<R: Read>(r: &mut Reader<R>, t: u8, limits: &Limits) -> ReadResult<Option<Value>> {
+    let h = match t {
+        TYPE_HASH_LISTPACK => {
+            let (at, bytes) = blob(r)?;
+            let Some(lp) = pairs_listpack(bytes) else {
+                return corrupt(at, "Hash listpack integrity check failed.");
+            };
+            if lp.is_empty() {
+                return Ok(None);
+            }
+            hash_from_listpack(lp, limits, false)
+        }
+        TYPE_HASH_ZIPLIST => {
+            let (at, bytes) = blob(r)?;
+            let Some(lp) = legacy::ziplist_entries(&bytes)
+                .map(listpack_of)
+                .and_then(|lp| pairs_listpack(lp.into_bytes()))
+            else {
+                return corrupt(at, "Hash ziplist integrity check failed.");
+            };
+            if lp.is_empty() {
+                return Ok(None);
+            }
+            hash_from_listpack(lp, limits, false)
+        }
+        TYPE_HASH_ZIPMAP => {
+            let (at, bytes) = blob(r)?;
+            let Some(pairs) = legacy::zipmap_pairs(&bytes) else {
+                return corrupt(at, "Zipmap integrity check failed.");
+            };
+            let mut lp = Listpack::new();
+            for (f, v) in &pairs {
+                lp.push_back(f);
+                lp.push_back(v);
+            }
+            let Some(lp) = pairs_listpack(lp.into_bytes()) else {
+                return corrupt(at, "Hash zipmap with dup elements");
+            };
+            if lp.is_empty() {
+                return Ok(None);
+            }
+            hash_from_listpack(lp, limits, true)
+        }
+        _ => {
+            let n = r.count()?;
+            if n == 0 {
+                return Ok(None);
+            }
+            let mut h = if n as usize > limits.hash_max_listpack_entries {
+                Hash::Table(Box::new(
+                    hash::Table::with_capacity(n.min(1 << 20) as usize),
+                ))
+            } else {
+                Hash::new()
+            };
+            let hl = hash_limits(limits);
+            for _ in 0..n {
+                let f = r.string()?;
+                let v = r.string()?;
+                let added = match &mut h {
+                    Hash::Table(t) => t
+                        .insert(SmallBytes::from_vec(f), SmallBytes::from_vec(v))
+                        .is_none(),
+                    Hash::Listpack(_) => h.set(&f, &v, hl),
+                };
+                if !added {
+                    return r.error("Duplicate hash fields detected");
+                }
+            }
+            h
+        }
+    };
+    Ok(Some(Value::Hash(Box::new(h))))
 }

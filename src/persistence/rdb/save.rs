@@ -17,6 +17,7 @@ use super::format::*;
 use crate::server::REDIS_VERSION;
 use crate::storage::Db;
 use crate::storage::db::lru_clock;
+use crate::storage::hash::Hash;
 use crate::storage::set::Set;
 use crate::storage::value::{Str, Value};
 
@@ -119,7 +120,10 @@ pub fn value_type(v: &Value) -> u8 {
             }
         }
         Value::List(_) => TYPE_LIST_QUICKLIST_2,
-        Value::Hash(_) => TYPE_HASH_LISTPACK,
+        Value::Hash(h) => match **h {
+            Hash::Listpack(_) => TYPE_HASH_LISTPACK,
+            Hash::Table(_) => TYPE_HASH,
+        },
         Value::ZSet(_) => TYPE_ZSET_LISTPACK,
     }
 }
@@ -135,7 +139,8 @@ pub fn write_value_body<W: Write>(w: &mut Writer<W>, v: &Value) -> io::Result<()
     match v {
         Value::Str(s) => write_string(w, s),
         Value::Set(s) => write_set(w, s),
-        Value::List(_) | Value::Hash(_) | Value::ZSet(_) => Err(io::Error::other(format!(
+        Value::Hash(h) => write_hash(w, h),
+        Value::List(_) | Value::ZSet(_) => Err(io::Error::other(format!(
             "saving {} values is not supported yet",
             v.type_name()
         ))),
@@ -161,4 +166,19 @@ fn write_set<W: Write>(w: &mut Writer<W>, s: &Set) -> io::Result<()> {
         w.string(e.bytes(&mut scratch))?;
     }
     Ok(())
+}
+
+/// HASH_LISTPACK: the listpack's bytes; HASH: the count then field, value, ...
+fn write_hash<W: Write>(w: &mut Writer<W>, h: &Hash) -> io::Result<()> {
+    match h {
+        Hash::Listpack(lp) => w.string(lp.as_bytes()),
+        Hash::Table(t) => {
+            w.length(t.len() as u64)?;
+            for (f, v) in t.iter() {
+                w.string(f.as_bytes())?;
+                w.string(v.as_bytes())?;
+            }
+            Ok(())
+        }
+    }
 }
