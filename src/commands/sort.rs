@@ -486,7 +486,7 @@ fn load(v: &Value) -> Result<(Kind, Vec<Vec<u8>>), CmdError> {
         Value::List(l) => Ok((Kind::List, list_elements(l))),
         Value::Set(s) => Ok((Kind::Set, set_elements(s))),
         Value::ZSet(z) => Ok((Kind::ZSet, zset_elements(z))),
-        Value::Str(_) | Value::Hash(_) => Err(CmdError::WrongType),
+        Value::Str(_) | Value::Hash(_) | Value::Stream(_) => Err(CmdError::WrongType),
     }
 }
 

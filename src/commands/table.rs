@@ -69,6 +69,7 @@ pub enum Group {
     HyperLogLog,
     Transaction,
     PubSub,
+    Stream,
 }
 
 impl Group {
@@ -87,6 +88,7 @@ impl Group {
             Group::HyperLogLog => Some("@hyperloglog"),
             Group::Transaction => Some("@transaction"),
             Group::PubSub => None,
+            Group::Stream => Some("@stream"),
         }
     }
 
@@ -105,6 +107,7 @@ impl Group {
             Group::HyperLogLog => "hyperloglog",
             Group::Transaction => "transactions",
             Group::PubSub => "pubsub",
+            Group::Stream => "stream",
         }
     }
 }
@@ -256,7 +259,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 14] {
+pub fn families() -> [&'static [Command]; 15] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -271,6 +274,7 @@ pub fn families() -> [&'static [Command]; 14] {
         super::transactions::COMMANDS,
         super::pubsub::COMMANDS,
         super::sort::COMMANDS,
+        super::streams::COMMANDS,
         super::persistence::COMMANDS,
     ]
 }

@@ -19,6 +19,7 @@ use crate::storage::Db;
 use crate::storage::db::lru_clock;
 use crate::storage::hash::Hash;
 use crate::storage::set::Set;
+use crate::storage::stream::{Stream, StreamId, encode_id};
 use crate::storage::value::{Str, Value};
 
 /// What the AUX fields say about the writer.
@@ -120,6 +121,7 @@ pub fn value_type(v: &Value) -> u8 {
             }
         }
         Value::List(_) => TYPE_LIST_QUICKLIST_2,
+        Value::Stream(_) => TYPE_STREAM_LISTPACKS_2,
         Value::Hash(h) => match **h {
             Hash::Listpack(_) => TYPE_HASH_LISTPACK,
             Hash::Table(_) => TYPE_HASH,
@@ -140,6 +142,7 @@ pub fn write_value_body<W: Write>(w: &mut Writer<W>, v: &Value) -> io::Result<()
         Value::Str(s) => write_string(w, s),
         Value::Set(s) => write_set(w, s),
         Value::Hash(h) => write_hash(w, h),
+        Value::Stream(s) => write_stream(w, s),
         Value::List(_) | Value::ZSet(_) => Err(io::Error::other(format!(
             "saving {} values is not supported yet",
             v.type_name()
@@ -181,4 +184,48 @@ fn write_hash<W: Write>(w: &mut Writer<W>, h: &Hash) -> io::Result<()> {
             Ok(())
         }
     }
+}
+
+fn write_id<W: Write>(w: &mut Writer<W>, id: StreamId) -> io::Result<()> {
+    w.length(id.ms)?;
+    w.length(id.seq)
+}
+
+/// STREAM_LISTPACKS_2: the nodes verbatim (key: the master ID as 16 big-endian bytes),
+/// the counters, then each consumer group (name order): last ID, entries read, the PEL
+/// with delivery times and counts, and each consumer with its seen time and PEL IDs.
+fn write_stream<W: Write>(w: &mut Writer<W>, s: &Stream) -> io::Result<()> {
+    w.length(s.node_count() as u64)?;
+    for (master, lp) in s.nodes() {
+        w.string(&encode_id(&master))?;
+        w.string(lp.as_bytes())?;
+    }
+    w.length(s.length)?;
+    write_id(w, s.last_id)?;
+    write_id(w, s.first_id)?;
+    write_id(w, s.max_deleted_entry_id)?;
+    w.length(s.entries_added)?;
+    w.length(s.groups.len() as u64)?;
+    for (name, g) in &s.groups {
+        w.string(name)?;
+        write_id(w, g.last_id)?;
+        // -1 ("unknown") is written as Redis does: the 64-bit two's complement.
+        w.length(g.entries_read as u64)?;
+        w.length(g.pel.len() as u64)?;
+        for (id, nack) in &g.pel {
+            w.raw(&encode_id(id))?;
+            w.ms_time(nack.delivery_time)?;
+            w.length(nack.delivery_count)?;
+        }
+        w.length(g.consumers.len() as u64)?;
+        for (cname, c) in &g.consumers {
+            w.string(cname)?;
+            w.ms_time(c.seen_time)?;
+            w.length(c.pel.len() as u64)?;
+            for id in &c.pel {
+                w.raw(&encode_id(id))?;
+            }
+        }
+    }
+    Ok(())
 }
