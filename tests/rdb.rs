@@ -813,6 +813,41 @@ fn failed_bgsave_stops_writes_with_misconf() {
 }
 
 #[test]
+fn flushall_saves_the_empty_dataset_with_save_points() {
+    let dir = TempDir::new("flushall");
+    let mut p = spawn(Kind::Ferrokv, dir.path(), &[("save", "3600 1")]);
+    p.ready();
+    let mut c = p.client();
+    c.cmd(&["SET", "a", "1"]);
+    c.cmd(&["SET", "b", "2"]);
+    assert_eq!(c.cmd(&["SAVE"]), b"+OK\r\n");
+    c.cmd(&["SET", "c", "3"]);
+    assert_eq!(
+        info_field(&mut c, "persistence", "rdb_changes_since_last_save"),
+        "1"
+    );
+    assert_eq!(c.cmd(&["FLUSHALL"]), b"+OK\r\n");
+    assert_eq!(
+        info_field(&mut c, "persistence", "rdb_changes_since_last_save"),
+        "0"
+    );
+    p.shutdown(&["NOSAVE"]);
+    let mut p = spawn(Kind::Ferrokv, dir.path(), &[]);
+    p.ready();
+    let mut c = p.client();
+    assert_eq!(c.cmd(&["DBSIZE"]), b":0\r\n");
+    // Without save points the removed keys count as changes.
+    c.cmd(&["SET", "a", "1"]);
+    c.cmd(&["SET", "b", "2"]);
+    assert_eq!(c.cmd(&["FLUSHALL"]), b"+OK\r\n");
+    assert_eq!(
+        info_field(&mut c, "persistence", "rdb_changes_since_last_save"),
+        "4"
+    );
+    p.shutdown(&["NOSAVE"]);
+}
+
+#[test]
 fn debug_reload_keeps_data() {
     let dir = TempDir::new("reload");
     let mut p = spawn(

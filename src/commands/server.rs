@@ -176,9 +176,11 @@ fn flushdb(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     flush_mode(a)?;
+    let removed: u64 = ctx.srv.dbs.iter().map(|d| d.len() as u64).sum();
     for db in ctx.srv.dbs.iter_mut() {
         db.clear();
     }
+    crate::persistence::after_flushall(ctx.srv, removed);
     ctx.reply().ok();
     Ok(())
 }

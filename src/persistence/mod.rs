@@ -380,6 +380,19 @@ pub fn cron(srv: &mut ServerState) {
     }
 }
 
+/// FLUSHALL's persistence side (flushAllDataAndResetRDB): the removed keys count as
+/// changes, a running BGSAVE is killed (its snapshot is obsolete), and with save points the
+/// empty dataset is saved at once (Redis 7.0.15 then reports 0 changes since the save).
+pub fn after_flushall(srv: &mut ServerState, removed_keys: u64) {
+    srv.dirty_base += removed_keys;
+    if srv.persist.child.is_some() {
+        kill_child(srv);
+    }
+    if !srv.config.save.is_empty() {
+        let _ = save(srv);
+    }
+}
+
 /// `rdb_changes_since_last_save`.
 pub fn changes_since_save(srv: &ServerState) -> u64 {
     srv.dirty().saturating_sub(srv.persist.dirty_at_save)
