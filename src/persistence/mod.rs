@@ -250,6 +250,7 @@ pub fn bgsave(srv: &mut ServerState) -> Result<i32, BgsaveError> {
     }
     srv.log
         .notice(&format!("Background saving started by pid {pid}"));
+    set_fork_mode(srv, true);
     srv.persist.child = Some(Child {
         pid,
         start: now,
@@ -285,6 +286,20 @@ fn private_dirty_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// While a child shares our pages copy-on-write, avoid writes that are not needed: reads
+/// do not update the LRU clock, and the cron does not rehash (see [`fork_active`]).
+fn set_fork_mode(srv: &mut ServerState, on: bool) {
+    for db in srv.dbs.iter_mut() {
+        db.lru_frozen = on;
+    }
+}
+
+/// Whether a snapshot child is running (the cron skips incremental rehashing then, as
+/// Redis does, since moving entries copies their pages).
+pub fn fork_active(srv: &ServerState) -> bool {
+    srv.persist.child.is_some()
+}
+
 /// Reap a finished BGSAVE child (backgroundSaveDoneHandler).
 fn check_child(srv: &mut ServerState) {
     let Some(child) = &srv.persist.child else {
@@ -300,6 +315,7 @@ fn check_child(srv: &mut ServerState) {
     let Some(child) = srv.persist.child.take() else {
         return;
     };
+    set_fork_mode(srv, false);
     let now = crate::server::unix_ms() / 1000;
     srv.persist.last_bgsave_time_sec = now - child.start;
     if r < 0 {
@@ -335,6 +351,7 @@ fn check_child(srv: &mut ServerState) {
 /// Stop a running BGSAVE child and remove its temporary file.
 pub fn kill_child(srv: &mut ServerState) {
     if let Some(child) = srv.persist.child.take() {
+        set_fork_mode(srv, false);
         // SAFETY: signalling and reaping our own child.
         unsafe {
             libc::kill(child.pid, libc::SIGUSR1);

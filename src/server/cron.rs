@@ -14,7 +14,9 @@ const EXPIRE_STALE_PERC: usize = 10;
 pub fn tick(state: &mut ServerState) {
     state.refresh_clock();
     active_expire(state);
-    rehash(state);
+    if !crate::persistence::fork_active(state) {
+        rehash(state);
+    }
     clients_cron(state);
     sample_ops(state);
     crate::persistence::cron(state);

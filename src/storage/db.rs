@@ -51,6 +51,9 @@ pub struct Db {
     pub events: Vec<(u32, &'static str, Key)>,
     /// Modifications since start (Redis's `server.dirty`, per database): every `touch`.
     pub dirty: u64,
+    /// Reads leave the LRU clock alone while a forked snapshot child runs: writing it
+    /// would copy every page a read touches (Redis skips it then too).
+    pub lru_frozen: bool,
 }
 
 /// The outcome of one active-expiry pass over a database.
@@ -101,7 +104,9 @@ impl Db {
         match self.keys.get_mut(key) {
             Some(e) => {
                 self.hits += 1;
-                e.lru = lru_clock(now);
+                if !self.lru_frozen {
+                    e.lru = lru_clock(now);
+                }
                 Some(e)
             }
             None => {
