@@ -501,8 +501,8 @@ fn set_elements(s: &crate::storage::set::Set) -> Vec<Vec<u8>> {
     s.iter().map(|e| e.to_vec()).collect()
 }
 
-fn zset_elements(_z: &crate::storage::zset::ZSet) -> Vec<Vec<u8>> {
-    Vec::new()
+fn zset_elements(z: &crate::storage::zset::ZSet) -> Vec<Vec<u8>> {
+    z.iter().map(|(m, _)| m.to_vec()).collect()
 }
 
 /// A list holding `items` in order, for STORE (list-max-listpack-size and
