@@ -440,6 +440,10 @@ fn curated() -> Vec<String> {
         "HSET hash:small f1 v1 f2 2 f3 -3 f4 9223372036854775807 empty ''",
         "HSET hash:ttl a 1",
         "PEXPIREAT hash:ttl 4102444800000",
+        "ZADD zset:small 1 a 2.5 b -3 c inf d -inf e 0 f 0.1 g 1e300 h",
+        "ZADD zset:ints 1 1 2 2 3 -3 12345678901 big",
+        "ZADD zset:ttl 1 a",
+        "PEXPIREAT zset:ttl 4102444800000",
         "XADD stream:s 1700000000000-1 f v1 n 1",
         "XADD stream:s 1700000000000-2 f v2 n 2",
         "XADD stream:s 1700000000000-3 other x",
@@ -479,6 +483,11 @@ fn curated() -> Vec<String> {
     let fields: Vec<String> = (0..600).map(|i| format!("field:{i} value:{i}")).collect();
     v.push(format!("HSET hash:big {}", fields.join(" ")));
     v.push(format!("HSET hash:longval f {} g 1", "L".repeat(100)));
+    let members: Vec<String> = (0..200)
+        .map(|i| format!("{}.25 member:{i}", i * 7 % 101))
+        .collect();
+    v.push(format!("ZADD zset:big {}", members.join(" ")));
+    v.push(format!("ZADD zset:longmember 1 {} 2 short", "M".repeat(80)));
     for i in 0..300 {
         v.push(format!(
             "XADD stream:big {}-{} field {i} other y{}",
@@ -516,9 +525,16 @@ fn random_workload(seed: u64, n: usize) -> Vec<String> {
             _ => String::new(),
         };
         let val = if val.is_empty() { "''".into() } else { val };
-        out.push(match next() % 8 {
+        out.push(match next() % 11 {
             0 | 1 => format!("SET s:{k} {val}"),
             6 => format!("HSET h:{k} f{} {val}", next() % 30),
+            8 => format!(
+                "ZADD z:{k} {} m{}",
+                (next() % 2000) as f64 / 16.0 - 50.0,
+                next() % 40
+            ),
+            9 => format!("ZADD z:{k} {} {val}", next() % 7),
+            10 => format!("ZREM z:{k} m{}", next() % 40),
             7 => format!("HDEL h:{k} f{}", next() % 30),
             2 => format!("SADD t:{k} {val}"),
             3 => format!("SADD t:{k} {}", next() % 50),
@@ -1270,7 +1286,7 @@ fn fixture_matches_redis(fixture: &str, dbs: &[usize]) -> BTreeMap<String, Strin
 }
 
 #[test]
-#[ignore = "needs the collection types (lists, hashes, zsets) merged"]
+#[ignore = "needs the list type merged"]
 fn fixture_encodings() {
     let ks = fixture_matches_redis("encodings.rdb", &[0]);
     assert_eq!(ks.len(), 13, "{ks:#?}");
@@ -1288,13 +1304,12 @@ fn fixture_hash_ziplist() {
 }
 
 #[test]
-#[ignore = "needs the collection types (lists, hashes, zsets) merged"]
 fn fixture_zset_ziplist() {
     fixture_matches_redis("zset-ziplist.rdb", &[0]);
 }
 
 #[test]
-#[ignore = "needs the collection types (lists, hashes, zsets) merged"]
+#[ignore = "needs the list type merged"]
 fn fixture_list_quicklist() {
     fixture_matches_redis("list-quicklist.rdb", &[0]);
 }
@@ -1306,14 +1321,14 @@ fn fixture_script_aux_field() {
 }
 
 #[test]
-#[ignore = "needs the collection types (lists, hashes, zsets) merged"]
+#[ignore = "needs the list type merged"]
 fn fixture_all_types_written_by_redis_7() {
     let ks = fixture_matches_redis("all-types-7.0.rdb", &[0, 2, 15]);
     assert_eq!(ks.len(), 26);
 }
 
 #[test]
-#[ignore = "needs the collection types (lists, hashes, zsets) merged"]
+#[ignore = "needs the list type merged"]
 fn fixture_empty_keys_are_skipped() {
     let dir = TempDir::new("empty-keys");
     copy_fixture("corrupt_empty_keys.rdb", &dir, "dump.rdb");
@@ -1366,7 +1381,7 @@ fn refuses(bytes: &[u8], expect: &str) -> String {
 }
 
 #[test]
-#[ignore = "needs the collection types (lists, hashes, zsets) merged"]
+#[ignore = "needs the list type merged"]
 fn fixture_corrupt_ziplist_is_refused() {
     let bytes = std::fs::read(Path::new(FIXTURES).join("corrupt_ziplist.rdb")).unwrap();
     refuses(&bytes, "Hash ziplist integrity check failed");

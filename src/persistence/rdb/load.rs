@@ -24,6 +24,7 @@ use crate::storage::hash::{self, Hash, SmallBytes};
 use crate::storage::set::Set;
 use crate::storage::stream::{self, Consumer, Group, Nack, Stream, StreamId};
 use crate::storage::value::{Str, Value};
+use crate::storage::zset::{self, ZSet};
 use crate::util::numbers::parse_i64;
 
 /// The encoding limits of the configuration, copied so a loader thread owns them.
@@ -343,6 +344,7 @@ pub fn load_value<R: Read>(r: &mut Reader<R>, t: u8, limits: &Limits) -> ReadRes
             load_hash(r, t, limits)
         }
         TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 => load_stream(r, t).map(Some),
+        TYPE_ZSET | TYPE_ZSET_2 | TYPE_ZSET_LISTPACK | TYPE_ZSET_ZIPLIST => load_zset(r, t, limits),
         TYPE_MODULE | TYPE_MODULE_2 => {
             r.error("The RDB file contains module data I can't load: no matching module")
         }
@@ -752,4 +754,78 @@ fn load_stream<R: Read>(r: &mut Reader<R>, t: u8) -> ReadResult<Value> {
         }
     }
     Ok(Value::Stream(Box::new(s)))
+}
+
+fn zset_limits(l: &Limits) -> zset::Limits {
+    zset::Limits {
+        entries: l.zset_max_listpack_entries,
+        value: l.zset_max_listpack_value,
+    }
+}
+
+/// A loaded listpack zset in the encoding the limits call for: Redis converts one over
+/// the entries limit (the value limit is not checked for a stored listpack).
+fn zset_from_listpack(z: ZSet, limits: &Limits) -> ZSet {
+    if z.len() <= limits.zset_max_listpack_entries {
+        return z;
+    }
+    let items: Vec<(Vec<u8>, f64)> = z.iter().map(|(m, s)| (m.to_vec(), s)).collect();
+    ZSet::from_sorted(items, zset_limits(limits))
+}
+
+fn load_zset<R: Read>(r: &mut Reader<R>, t: u8, limits: &Limits) -> ReadResult<Option<Value>> {
+    let z = match t {
+        TYPE_ZSET_LISTPACK | TYPE_ZSET_ZIPLIST => {
+            let (at, bytes) = blob(r)?;
+            let lp = if t == TYPE_ZSET_LISTPACK {
+                Listpack::from_bytes(bytes)
+            } else {
+                legacy::ziplist_entries(&bytes).map(listpack_of)
+            };
+            let Some(z) = lp.and_then(ZSet::from_listpack) else {
+                let what = if t == TYPE_ZSET_LISTPACK {
+                    "Zset listpack integrity check failed."
+                } else {
+                    "Zset ziplist integrity check failed."
+                };
+                return corrupt(at, what);
+            };
+            if z.is_empty() {
+                return Ok(None);
+            }
+            zset_from_listpack(z, limits)
+        }
+        _ => {
+            let n = r.count()?;
+            if n == 0 {
+                return Ok(None);
+            }
+            let mut items: Vec<(Vec<u8>, f64)> = Vec::with_capacity(n.min(1 << 16) as usize);
+            for _ in 0..n {
+                let m = r.string()?;
+                let s = if t == TYPE_ZSET_2 {
+                    r.binary_double()?
+                } else {
+                    r.old_double()?
+                };
+                if s.is_nan() {
+                    return r.error("Zset with NAN score detected");
+                }
+                items.push((m, s));
+            }
+            // Files list members from the highest; the set wants them ordered by
+            // (score, member), which also puts repeated members side by side.
+            items.sort_by(|a, b| {
+                a.1.partial_cmp(&b.1)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then_with(|| a.0.cmp(&b.0))
+            });
+            let mut seen = std::collections::HashSet::with_capacity(items.len());
+            if !items.iter().all(|(m, _)| seen.insert(m.as_slice())) {
+                return r.error("Duplicate zset fields detected");
+            }
+            ZSet::from_sorted(items, zset_limits(limits))
+        }
+    };
+    Ok(Some(Value::ZSet(Box::new(z))))
 }

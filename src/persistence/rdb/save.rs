@@ -21,6 +21,7 @@ use crate::storage::hash::Hash;
 use crate::storage::set::Set;
 use crate::storage::stream::{Stream, StreamId, encode_id};
 use crate::storage::value::{Str, Value};
+use crate::storage::zset::ZSet;
 
 /// What the AUX fields say about the writer.
 #[derive(Debug, Clone, Copy)]
@@ -126,7 +127,13 @@ pub fn value_type(v: &Value) -> u8 {
             Hash::Listpack(_) => TYPE_HASH_LISTPACK,
             Hash::Table(_) => TYPE_HASH,
         },
-        Value::ZSet(_) => TYPE_ZSET_LISTPACK,
+        Value::ZSet(z) => {
+            if z.listpack().is_some() {
+                TYPE_ZSET_LISTPACK
+            } else {
+                TYPE_ZSET_2
+            }
+        }
     }
 }
 
@@ -143,7 +150,8 @@ pub fn write_value_body<W: Write>(w: &mut Writer<W>, v: &Value) -> io::Result<()
         Value::Set(s) => write_set(w, s),
         Value::Hash(h) => write_hash(w, h),
         Value::Stream(s) => write_stream(w, s),
-        Value::List(_) | Value::ZSet(_) => Err(io::Error::other(format!(
+        Value::ZSet(z) => write_zset(w, z),
+        Value::List(_) => Err(io::Error::other(format!(
             "saving {} values is not supported yet",
             v.type_name()
         ))),
@@ -226,6 +234,21 @@ fn write_stream<W: Write>(w: &mut Writer<W>, s: &Stream) -> io::Result<()> {
                 w.raw(&encode_id(id))?;
             }
         }
+    }
+    Ok(())
+}
+
+/// ZSET_LISTPACK: the listpack's bytes; ZSET_2: the count then member and binary score
+/// from the highest to the lowest, as Redis writes it (so a loader inserting in file order
+/// always inserts at the head).
+fn write_zset<W: Write>(w: &mut Writer<W>, z: &ZSet) -> io::Result<()> {
+    if let Some(lp) = z.listpack() {
+        return w.string(lp.as_bytes());
+    }
+    w.length(z.len() as u64)?;
+    for (m, score) in z.iter_from(0, true) {
+        m.with_bytes(|b| w.string(b))?;
+        w.binary_double(score)?;
     }
     Ok(())
 }
