@@ -440,6 +440,9 @@ fn curated() -> Vec<String> {
         "HSET hash:small f1 v1 f2 2 f3 -3 f4 9223372036854775807 empty ''",
         "HSET hash:ttl a 1",
         "PEXPIREAT hash:ttl 4102444800000",
+        "RPUSH list:small a b c 1 2 3 -7 9223372036854775807 ''",
+        "LPUSH list:ttl x",
+        "PEXPIREAT list:ttl 4102444800000",
         "ZADD zset:small 1 a 2.5 b -3 c inf d -inf e 0 f 0.1 g 1e300 h",
         "ZADD zset:ints 1 1 2 2 3 -3 12345678901 big",
         "ZADD zset:ttl 1 a",
@@ -483,6 +486,13 @@ fn curated() -> Vec<String> {
     let fields: Vec<String> = (0..600).map(|i| format!("field:{i} value:{i}")).collect();
     v.push(format!("HSET hash:big {}", fields.join(" ")));
     v.push(format!("HSET hash:longval f {} g 1", "L".repeat(100)));
+    for i in 0..60 {
+        v.push(format!(
+            "RPUSH list:big element-{i}-{} {i}",
+            "y".repeat(120)
+        ));
+    }
+    v.push(format!("LPUSH list:small {}", "x".repeat(70)));
     let members: Vec<String> = (0..200)
         .map(|i| format!("{}.25 member:{i}", i * 7 % 101))
         .collect();
@@ -525,7 +535,7 @@ fn random_workload(seed: u64, n: usize) -> Vec<String> {
             _ => String::new(),
         };
         let val = if val.is_empty() { "''".into() } else { val };
-        out.push(match next() % 11 {
+        out.push(match next() % 15 {
             0 | 1 => format!("SET s:{k} {val}"),
             6 => format!("HSET h:{k} f{} {val}", next() % 30),
             8 => format!(
@@ -535,6 +545,9 @@ fn random_workload(seed: u64, n: usize) -> Vec<String> {
             ),
             9 => format!("ZADD z:{k} {} {val}", next() % 7),
             10 => format!("ZREM z:{k} m{}", next() % 40),
+            11 | 12 => format!("RPUSH l:{k} {val}"),
+            13 => format!("LPUSH l:{k} {val} {}", next() % 100),
+            14 => format!("LPOP l:{k}"),
             7 => format!("HDEL h:{k} f{}", next() % 30),
             2 => format!("SADD t:{k} {val}"),
             3 => format!("SADD t:{k} {}", next() % 50),
@@ -549,6 +562,17 @@ fn random_workload(seed: u64, n: usize) -> Vec<String> {
 }
 
 const ALL_DBS: &[usize] = &[0, 1, 2, 3, 15];
+
+/// Server settings the interop tests run under: compressed and plain strings, and small
+/// LZF-compressed list nodes (written by both servers as compressed blobs).
+const CONFIGS: &[&[(&str, &str)]] = &[
+    &[("rdbcompression", "yes")],
+    &[("rdbcompression", "no")],
+    &[
+        ("list-compress-depth", "1"),
+        ("list-max-listpack-size", "4"),
+    ],
+];
 
 // ---------------------------------------------------------------------------------------
 // Round trips through ferrokv alone
@@ -1150,13 +1174,9 @@ fn ferrokv_file_loads_into_redis() {
     if !redis_available() {
         return;
     }
-    for compression in ["yes", "no"] {
+    for &opts in CONFIGS {
         let dir = TempDir::new("to-redis");
-        let mut p = spawn(
-            Kind::Ferrokv,
-            dir.path(),
-            &[("rdbcompression", compression)],
-        );
+        let mut p = spawn(Kind::Ferrokv, dir.path(), opts);
         p.ready();
         let mut c = p.client();
         run(&mut c, &curated());
@@ -1165,14 +1185,14 @@ fn ferrokv_file_loads_into_redis() {
         assert_eq!(c.cmd(&["SAVE"]), b"+OK\r\n");
         p.shutdown(&["NOSAVE"]);
         check_rdb(&dir.file("dump.rdb"));
-        let mut r = spawn(Kind::Redis, dir.path(), &[]);
+        let mut r = spawn(Kind::Redis, dir.path(), opts);
         r.ready();
         let theirs = describe(&mut r.client(), ALL_DBS);
         r.shutdown(&["NOSAVE"]);
-        let what = format!("ferrokv → redis (rdbcompression {compression})");
+        let what = format!("ferrokv → redis ({opts:?})");
         diff(&loose(&ours), &loose(&theirs), &what);
         // Both servers loading the same file agree on every encoding too.
-        let mut p = spawn(Kind::Ferrokv, dir.path(), &[]);
+        let mut p = spawn(Kind::Ferrokv, dir.path(), opts);
         p.ready();
         let reloaded = describe(&mut p.client(), ALL_DBS);
         p.shutdown(&["NOSAVE"]);
@@ -1185,9 +1205,9 @@ fn redis_file_loads_into_ferrokv() {
     if !redis_available() {
         return;
     }
-    for compression in ["yes", "no"] {
+    for &opts in CONFIGS {
         let dir = TempDir::new("from-redis");
-        let mut r = spawn(Kind::Redis, dir.path(), &[("rdbcompression", compression)]);
+        let mut r = spawn(Kind::Redis, dir.path(), opts);
         r.ready();
         let mut c = r.client();
         run(&mut c, &curated());
@@ -1195,12 +1215,12 @@ fn redis_file_loads_into_ferrokv() {
         let theirs = describe(&mut c, ALL_DBS);
         assert_eq!(c.cmd(&["SAVE"]), b"+OK\r\n");
         r.shutdown(&["NOSAVE"]);
-        let mut p = spawn(Kind::Ferrokv, dir.path(), &[]);
+        let mut p = spawn(Kind::Ferrokv, dir.path(), opts);
         p.ready();
         let ours = describe(&mut p.client(), ALL_DBS);
-        let what = format!("redis → ferrokv (rdbcompression {compression})");
+        let what = format!("redis → ferrokv ({opts:?})");
         diff(&loose(&theirs), &loose(&ours), &what);
-        let mut r = spawn(Kind::Redis, dir.path(), &[]);
+        let mut r = spawn(Kind::Redis, dir.path(), opts);
         r.ready();
         let reloaded = describe(&mut r.client(), ALL_DBS);
         r.shutdown(&["NOSAVE"]);
@@ -1286,7 +1306,6 @@ fn fixture_matches_redis(fixture: &str, dbs: &[usize]) -> BTreeMap<String, Strin
 }
 
 #[test]
-#[ignore = "needs the list type merged"]
 fn fixture_encodings() {
     let ks = fixture_matches_redis("encodings.rdb", &[0]);
     assert_eq!(ks.len(), 13, "{ks:#?}");
@@ -1309,7 +1328,6 @@ fn fixture_zset_ziplist() {
 }
 
 #[test]
-#[ignore = "needs the list type merged"]
 fn fixture_list_quicklist() {
     fixture_matches_redis("list-quicklist.rdb", &[0]);
 }
@@ -1321,14 +1339,12 @@ fn fixture_script_aux_field() {
 }
 
 #[test]
-#[ignore = "needs the list type merged"]
 fn fixture_all_types_written_by_redis_7() {
     let ks = fixture_matches_redis("all-types-7.0.rdb", &[0, 2, 15]);
     assert_eq!(ks.len(), 26);
 }
 
 #[test]
-#[ignore = "needs the list type merged"]
 fn fixture_empty_keys_are_skipped() {
     let dir = TempDir::new("empty-keys");
     copy_fixture("corrupt_empty_keys.rdb", &dir, "dump.rdb");
@@ -1381,7 +1397,6 @@ fn refuses(bytes: &[u8], expect: &str) -> String {
 }
 
 #[test]
-#[ignore = "needs the list type merged"]
 fn fixture_corrupt_ziplist_is_refused() {
     let bytes = std::fs::read(Path::new(FIXTURES).join("corrupt_ziplist.rdb")).unwrap();
     refuses(&bytes, "Hash ziplist integrity check failed");

@@ -21,6 +21,7 @@ use crate::storage::db::lru_clock;
 use crate::storage::encodings::intset::IntSet;
 use crate::storage::encodings::listpack::Listpack;
 use crate::storage::hash::{self, Hash, SmallBytes};
+use crate::storage::list::List;
 use crate::storage::set::Set;
 use crate::storage::stream::{self, Consumer, Group, Nack, Stream, StreamId};
 use crate::storage::value::{Str, Value};
@@ -345,13 +346,12 @@ pub fn load_value<R: Read>(r: &mut Reader<R>, t: u8, limits: &Limits) -> ReadRes
         }
         TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 => load_stream(r, t).map(Some),
         TYPE_ZSET | TYPE_ZSET_2 | TYPE_ZSET_LISTPACK | TYPE_ZSET_ZIPLIST => load_zset(r, t, limits),
+        TYPE_LIST | TYPE_LIST_ZIPLIST | TYPE_LIST_QUICKLIST | TYPE_LIST_QUICKLIST_2 => {
+            load_list(r, t, limits)
+        }
         TYPE_MODULE | TYPE_MODULE_2 => {
             r.error("The RDB file contains module data I can't load: no matching module")
         }
-        _ if is_object_type(t) => r.error(format!(
-            "Loading {} values is not supported yet",
-            type_name(t)
-        )),
         _ => r.error(format!("Unknown RDB encoding type {t}")),
     }
 }
@@ -828,4 +828,62 @@ fn load_zset<R: Read>(r: &mut Reader<R>, t: u8, limits: &Limits) -> ReadResult<O
         }
     };
     Ok(Some(Value::ZSet(Box::new(z))))
+}
+
+/// Lists: QUICKLIST_2 nodes (listpacks kept as nodes, plain nodes as single elements),
+/// QUICKLIST nodes of ziplists (3.2–6.2), one ZIPLIST, or a plain LIST of strings. Each
+/// builds a quicklist under this configuration's `list-max-listpack-size` and
+/// `list-compress-depth`; empty nodes are skipped and an empty list is `None`.
+fn load_list<R: Read>(r: &mut Reader<R>, t: u8, limits: &Limits) -> ReadResult<Option<Value>> {
+    let mut l = List::new(limits.list_max_listpack_size, limits.list_compress_depth);
+    match t {
+        TYPE_LIST_QUICKLIST_2 | TYPE_LIST_QUICKLIST => {
+            let nodes = r.count()?;
+            for _ in 0..nodes {
+                let container = if t == TYPE_LIST_QUICKLIST_2 {
+                    r.length()?
+                } else {
+                    QUICKLIST_NODE_PACKED
+                };
+                let (at, bytes) = blob(r)?;
+                if container == QUICKLIST_NODE_PLAIN {
+                    l.push_back(&bytes);
+                    continue;
+                }
+                if container != QUICKLIST_NODE_PACKED {
+                    return corrupt(at, "Quicklist integrity check failed.");
+                }
+                let lp = if t == TYPE_LIST_QUICKLIST_2 {
+                    Listpack::from_bytes(bytes).ok_or("Listpack integrity check failed.")
+                } else {
+                    legacy::ziplist_entries(&bytes)
+                        .map(listpack_of)
+                        .ok_or("Ziplist integrity check failed.")
+                };
+                match lp {
+                    Ok(lp) => l.push_node(lp),
+                    Err(msg) => return corrupt(at, msg),
+                }
+            }
+        }
+        TYPE_LIST_ZIPLIST => {
+            let (at, bytes) = blob(r)?;
+            let Some(entries) = legacy::ziplist_entries(&bytes) else {
+                return corrupt(at, "List ziplist integrity check failed.");
+            };
+            for e in entries {
+                l.push_back(&e.into_bytes());
+            }
+        }
+        _ => {
+            let n = r.count()?;
+            for _ in 0..n {
+                l.push_back(&r.string()?);
+            }
+        }
+    }
+    if l.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Value::List(Box::new(l))))
 }

@@ -18,6 +18,7 @@ use crate::server::REDIS_VERSION;
 use crate::storage::Db;
 use crate::storage::db::lru_clock;
 use crate::storage::hash::Hash;
+use crate::storage::list::{List, RdbNode};
 use crate::storage::set::Set;
 use crate::storage::stream::{Stream, StreamId, encode_id};
 use crate::storage::value::{Str, Value};
@@ -151,10 +152,7 @@ pub fn write_value_body<W: Write>(w: &mut Writer<W>, v: &Value) -> io::Result<()
         Value::Hash(h) => write_hash(w, h),
         Value::Stream(s) => write_stream(w, s),
         Value::ZSet(z) => write_zset(w, z),
-        Value::List(_) => Err(io::Error::other(format!(
-            "saving {} values is not supported yet",
-            v.type_name()
-        ))),
+        Value::List(l) => write_list(w, l),
     }
 }
 
@@ -249,6 +247,20 @@ fn write_zset<W: Write>(w: &mut Writer<W>, z: &ZSet) -> io::Result<()> {
     for (m, score) in z.iter_from(0, true) {
         m.with_bytes(|b| w.string(b))?;
         w.binary_double(score)?;
+    }
+    Ok(())
+}
+
+/// LIST_QUICKLIST_2: the node count, then each node as a packed container: its listpack
+/// (compressed by rdbcompression like any string), or a compressed node's LZF bytes as is.
+fn write_list<W: Write>(w: &mut Writer<W>, l: &List) -> io::Result<()> {
+    w.length(l.node_count() as u64)?;
+    for node in l.rdb_nodes() {
+        w.length(QUICKLIST_NODE_PACKED)?;
+        match node {
+            RdbNode::Listpack(lp) => w.string(lp.as_bytes())?,
+            RdbNode::Lzf { data, raw_len } => w.lzf_blob(data, raw_len)?,
+        }
     }
     Ok(())
 }
