@@ -67,6 +67,7 @@ pub enum Group {
     SortedSet,
     Bitmap,
     HyperLogLog,
+    Geo,
     Transaction,
     PubSub,
 }
@@ -85,6 +86,7 @@ impl Group {
             Group::SortedSet => Some("@sortedset"),
             Group::Bitmap => Some("@bitmap"),
             Group::HyperLogLog => Some("@hyperloglog"),
+            Group::Geo => Some("@geo"),
             Group::Transaction => Some("@transaction"),
             Group::PubSub => None,
         }
@@ -103,6 +105,7 @@ impl Group {
             Group::SortedSet => "sorted-set",
             Group::Bitmap => "bitmap",
             Group::HyperLogLog => "hyperloglog",
+            Group::Geo => "geo",
             Group::Transaction => "transactions",
             Group::PubSub => "pubsub",
         }
@@ -256,7 +259,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 12] {
+pub fn families() -> [&'static [Command]; 13] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -268,6 +271,7 @@ pub fn families() -> [&'static [Command]; 12] {
         super::zsets::COMMANDS,
         super::bitmaps::COMMANDS,
         super::hyperloglog::COMMANDS,
+        super::geo::COMMANDS,
         super::transactions::COMMANDS,
         super::pubsub::COMMANDS,
     ]
