@@ -6,6 +6,8 @@
 //!   elements, the left element taken on ties), used when every result is returned;
 //! - [`partial_sort`]: Redis's `pqsort` (the Bentley-McIlroy quicksort of NetBSD's libc,
 //!   skipping partitions outside the wanted range), used when COUNT keeps fewer results.
+//!   Redis 7.0's copy has no switch to insertion sort after a swap-free partition (some
+//!   later copies do): its answers on ties show it.
 //!
 //! Comparators return a C-style `i32` (negative, zero, positive).
 
@@ -116,7 +118,6 @@ fn pqsort<T>(
         // ones in pa..pb, larger ones in pc+1..=pd.
         let (mut pa, mut pb) = (a + 1, a + 1);
         let (mut pc, mut pd) = (a + n - 1, a + n - 1);
-        let mut swapped = false;
         loop {
             while pb <= pc {
                 let r = cmp(&v[pb], &v[a]);
@@ -124,7 +125,6 @@ fn pqsort<T>(
                     break;
                 }
                 if r == 0 {
-                    swapped = true;
                     v.swap(pa, pb);
                     pa += 1;
                 }
@@ -136,7 +136,6 @@ fn pqsort<T>(
                     break;
                 }
                 if r == 0 {
-                    swapped = true;
                     v.swap(pc, pd);
                     pd -= 1;
                 }
@@ -146,14 +145,8 @@ fn pqsort<T>(
                 break;
             }
             v.swap(pb, pc);
-            swapped = true;
             pb += 1;
             pc -= 1;
-        }
-        if !swapped {
-            // Already partitioned without a swap: NetBSD switches to insertion sort.
-            insertion_sort(v, a, n, cmp);
-            return;
         }
         let pn = a + n;
         let r = (pa - a).min(pb - pa);
