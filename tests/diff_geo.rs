@@ -558,7 +558,13 @@ fn random_op(rng: &mut Rng) -> Vec<Vec<u8>> {
             }
             op
         }
-        18 => vec![s("ZRANGE"), s(rng.pick(DSTS)), s("0"), s("-1"), s("WITHSCORES")],
+        18 => vec![
+            s("ZRANGE"),
+            s(rng.pick(DSTS)),
+            s("0"),
+            s("-1"),
+            s("WITHSCORES"),
+        ],
         _ => vec![s("OBJECT"), s("ENCODING"), s(rng.pick(DSTS))],
     }
 }
@@ -605,10 +611,16 @@ fn run_workload(resp3: bool) {
             }
         }
         for k in ["g1", "g2", "g3", "d1", "d2"] {
-            pair.check(&[s("ZRANGE"), s(k), s("0"), s("-1"), s("WITHSCORES")], "final");
+            pair.check(
+                &[s("ZRANGE"), s(k), s("0"), s("-1"), s("WITHSCORES")],
+                "final",
+            );
             pair.check(&[s("OBJECT"), s("ENCODING"), s(k)], "final encoding");
         }
-        assert!(errors < 300, "seed {seed}: {errors} of 1500 ops were errors");
+        assert!(
+            errors < 300,
+            "seed {seed}: {errors} of 1500 ops were errors"
+        );
         assert!(hits > 150, "seed {seed}: only {hits} searches found points");
     }
 }
@@ -648,7 +660,11 @@ fn large_sets_and_partial_sorts_match_redis() {
                     format!("{:.6}", 48.0 + rng.unit() * 0.5),
                 )
             };
-            op.extend([lon.into_bytes(), lat.into_bytes(), format!("p{i}").into_bytes()]);
+            op.extend([
+                lon.into_bytes(),
+                lat.into_bytes(),
+                format!("p{i}").into_bytes(),
+            ]);
         }
         pair.check(&op, "load");
     }
@@ -663,7 +679,11 @@ fn large_sets_and_partial_sorts_match_redis() {
             format!("{:.5}", 48.0 + rng.unit() * 0.5).into_bytes(),
         ];
         if rng.chance(50) {
-            op.extend([s("BYRADIUS"), format!("{}", 1 + rng.below(60)).into_bytes(), s("km")]);
+            op.extend([
+                s("BYRADIUS"),
+                format!("{}", 1 + rng.below(60)).into_bytes(),
+                s("km"),
+            ]);
         } else {
             op.extend([
                 s("BYBOX"),

@@ -367,7 +367,11 @@ fn member_pos(z: &ZSet, member: &[u8]) -> Result<(f64, f64), CmdError> {
 }
 
 /// Read the arguments of any search form; `z` is the source set, if it exists.
-fn parse_request<'a>(a: &[&'a [u8]], form: Form, z: Option<&ZSet>) -> Result<Request<'a>, CmdError> {
+fn parse_request<'a>(
+    a: &[&'a [u8]],
+    form: Form,
+    z: Option<&ZSet>,
+) -> Result<Request<'a>, CmdError> {
     let mut req = Request {
         center: None,
         kind: None,
@@ -489,7 +493,9 @@ fn parse_request<'a>(a: &[&'a [u8]], form: Form, z: Option<&ZSet>) -> Result<Req
         )));
     }
     if req.any && req.count == 0 {
-        return Err(CmdError::msg("ERR the ANY argument requires COUNT argument"));
+        return Err(CmdError::msg(
+            "ERR the ANY argument requires COUNT argument",
+        ));
     }
     Ok(req)
 }

@@ -115,16 +115,20 @@ fn deinterleave(bits: u64) -> (u32, u32) {
 
 /// Encode a point in the given ranges with `step` bits per axis (geohashEncode). `None`
 /// outside the Web Mercator limits or the ranges, or for a step outside 1..=32.
-pub fn encode(long_range: Range, lat_range: Range, lon: f64, lat: f64, step: u8) -> Option<HashBits> {
+pub fn encode(
+    long_range: Range,
+    lat_range: Range,
+    lon: f64,
+    lat: f64,
+    step: u8,
+) -> Option<HashBits> {
     if step == 0 || step > 32 {
         return None;
     }
-    // Comparisons as Redis writes them: NaN passes them (callers never give NaN).
-    if lon > LONG_MAX || lon < LONG_MIN || lat > LAT_MAX || lat < LAT_MIN {
+    if !(LONG_MIN..=LONG_MAX).contains(&lon) || !(LAT_MIN..=LAT_MAX).contains(&lat) {
         return None;
     }
-    if lat < lat_range.min || lat > lat_range.max || lon < long_range.min || lon > long_range.max
-    {
+    if lat < lat_range.min || lat > lat_range.max || lon < long_range.min || lon > long_range.max {
         return None;
     }
     let cells = (1u64 << step) as f64;
@@ -404,10 +408,11 @@ impl Shape {
         } * self.conversion;
         let mut steps = estimate_steps_by_radius(radius_meters, self.lat);
         let cell = |steps: u8| {
-            let hash = encode(WGS84_LONG, WGS84_LAT, self.lon, self.lat, steps).unwrap_or(HashBits {
-                bits: 0,
-                step: steps,
-            });
+            let hash =
+                encode(WGS84_LONG, WGS84_LAT, self.lon, self.lat, steps).unwrap_or(HashBits {
+                    bits: 0,
+                    step: steps,
+                });
             let area = decode(WGS84_LONG, WGS84_LAT, hash);
             (hash, neighbors(hash), area)
         };
@@ -617,7 +622,10 @@ mod tests {
 
     #[test]
     fn distance_is_haversine() {
-        let (a, b) = (decode_score(3479099956230698.0), decode_score(3479447370796909.0));
+        let (a, b) = (
+            decode_score(3479099956230698.0),
+            decode_score(3479447370796909.0),
+        );
         let d = distance(a.0, a.1, b.0, b.1);
         assert_eq!(format!("{:.4}", d), "166274.1516");
         assert_eq!(distance(1.0, 2.0, 1.0, 2.0), 0.0);

@@ -209,8 +209,7 @@ mod tests {
         let mut r = rng(11);
         for len in [1usize, 5, 7, 8, 40, 41, 100, 1000] {
             for _ in 0..20 {
-                let v: Vec<(u32, usize)> =
-                    (0..len).map(|i| ((r() % 50) as u32, i)).collect();
+                let v: Vec<(u32, usize)> = (0..len).map(|i| ((r() % 50) as u32, i)).collect();
                 let hi = (r() as usize) % len;
                 let mut got = v.clone();
                 partial_sort(&mut got, &by_key, 0, hi);
@@ -243,7 +242,13 @@ mod tests {
             }
         };
         let mut v: Vec<f64> = (0..100)
-            .map(|i| if i % 7 == 0 { f64::NAN } else { (i % 13) as f64 })
+            .map(|i| {
+                if i % 7 == 0 {
+                    f64::NAN
+                } else {
+                    (i % 13) as f64
+                }
+            })
             .collect();
         merge_sort(&mut v, &cmp);
         partial_sort(&mut v, &cmp, 0, 10);
