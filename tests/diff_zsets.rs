@@ -385,8 +385,11 @@ fn compare_random(pair: &mut DiffPair, args: &[Vec<u8>], ctx: &str) {
     }
 }
 
+/// (member, score) pairs of a scan, sorted; or the error reply.
+type ScanResult = Result<Vec<(Vec<u8>, Vec<u8>)>, Vec<u8>>;
+
 /// A whole ZSCAN from cursor 0 with the request's options, as a sorted list of pairs.
-fn scan_all(c: &mut RespClient, args: &[Vec<u8>]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, Vec<u8>> {
+fn scan_all(c: &mut RespClient, args: &[Vec<u8>]) -> ScanResult {
     let mut cursor = b"0".to_vec();
     let mut out = Vec::new();
     for _ in 0..100_000 {

@@ -615,7 +615,7 @@ fn zrangestore() {
         // The destination is overwritten whatever its type, and loses its TTL.
         c.expect(&["SET", "d", "x", "EX", "100"], OK);
         c.expect(&["ZRANGESTORE", "d", "z", "0", "0"], int(1));
-        c.expect(&["TYPE", "d"], b"+zset\r\n".to_vec());
+        c.expect(&["TYPE", "d"], b"+zset\r\n");
         c.expect(&["TTL", "d"], int(-1));
         c.expect(&["ZRANGESTORE", "z", "z", "1", "1"], int(1));
         c.expect(&["ZRANGE", "z", "0", "-1"], bulks(&["b"]));
@@ -710,7 +710,7 @@ fn pops() {
             &["ZMPOP", "2", "z", "y", "min"],
             array(&[bulk("y"), array(&[bulks(&["e", "5"])])]),
         );
-        c.expect(&["ZMPOP", "2", "z", "y", "MIN"], b"*-1\r\n".to_vec());
+        c.expect(&["ZMPOP", "2", "z", "y", "MIN"], b"*-1\r\n");
         c.expect(
             &["ZMPOP", "0", "z", "MIN"],
             err("ERR numkeys should be greater than 0"),
@@ -772,11 +772,8 @@ fn blocking_pops_are_served_by_a_later_zadd() {
 #[test]
 fn blocking_pops_time_out_and_check_arguments() {
     on_both(|c| {
-        c.expect(&["BZPOPMIN", "nokey", "0.05"], b"*-1\r\n".to_vec());
-        c.expect(
-            &["BZMPOP", "0.05", "1", "nokey", "MIN"],
-            b"*-1\r\n".to_vec(),
-        );
+        c.expect(&["BZPOPMIN", "nokey", "0.05"], b"*-1\r\n");
+        c.expect(&["BZMPOP", "0.05", "1", "nokey", "MIN"], b"*-1\r\n");
         c.expect(&["BZPOPMIN", "nokey", "-1"], err("ERR timeout is negative"));
         c.expect(
             &["BZPOPMIN", "nokey", "x"],
@@ -794,12 +791,9 @@ fn blocking_pops_time_out_and_check_arguments() {
         c.expect(&["BZPOPMIN", "nokey", "s", "0"], err(WRONGTYPE));
         // Inside MULTI a blocking pop answers at once, as if it timed out.
         c.expect(&["MULTI"], OK);
-        c.expect(&["BZPOPMIN", "nokey", "0"], b"+QUEUED\r\n".to_vec());
-        c.expect(
-            &["BZMPOP", "0", "1", "nokey", "MIN"],
-            b"+QUEUED\r\n".to_vec(),
-        );
-        c.expect(&["EXEC"], b"*2\r\n*-1\r\n*-1\r\n".to_vec());
+        c.expect(&["BZPOPMIN", "nokey", "0"], b"+QUEUED\r\n");
+        c.expect(&["BZMPOP", "0", "1", "nokey", "MIN"], b"+QUEUED\r\n");
+        c.expect(&["EXEC"], b"*2\r\n*-1\r\n*-1\r\n");
         hello3(c);
         c.expect(&["BZPOPMIN", "nokey", "0.01"], NIL3);
     });
@@ -1122,7 +1116,7 @@ fn wrong_type_everywhere() {
         for args in [&["GET", "z"][..], &["INCR", "z"], &["APPEND", "z", "x"]] {
             c.expect(args, err(WRONGTYPE));
         }
-        c.expect(&["TYPE", "z"], b"+zset\r\n".to_vec());
+        c.expect(&["TYPE", "z"], b"+zset\r\n");
     });
 }
 
@@ -1244,7 +1238,9 @@ fn keyspace_events() {
         let mut sub = RespClient::connect(c.port);
         let r = sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
         assert!(r.starts_with(b"*3\r\n"), "{}", show(&r));
-        let ops: &[(&[&str], &[(&str, &str)])] = &[
+        // (command, [(event, key)] it publishes)
+        type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+        let ops: &[Case] = &[
             (
                 &["ZADD", "z", "1", "a", "2", "b", "3", "c"],
                 &[("zadd", "z")],
@@ -1289,5 +1285,25 @@ fn keyspace_events() {
         let m = sub.read_reply();
         assert!(m.ends_with(b"$1\r\nx\r\n"), "unexpected event {}", show(&m));
         c.expect(&["CONFIG", "SET", "notify-keyspace-events", ""], OK);
+    });
+}
+
+#[test]
+fn blocked_pop_waits_through_a_key_of_another_type() {
+    on_both(|c| {
+        let mut waiter = RespClient::connect(c.port);
+        waiter.send(&[b"BZPOPMIN", b"k", b"0"]);
+        assert!(wait_until(Duration::from_secs(10), || {
+            let info = c.cmd(&["INFO", "clients"]);
+            String::from_utf8_lossy(&info).contains("blocked_clients:1")
+        }));
+        // A string under the key does not serve (nor fail) the waiter.
+        c.expect(&["SET", "k", "x"], OK);
+        c.expect(&["SADD", "other", "x"], int(1));
+        assert!(String::from_utf8_lossy(&c.cmd(&["INFO", "clients"])).contains("blocked_clients:1"));
+        c.expect(&["DEL", "k"], int(1));
+        c.expect(&["ZADD", "k", "5", "m"], int(1));
+        assert_eq!(show(&waiter.read_reply()), show(&bulks(&["k", "m", "5"])));
+        c.expect(&["EXISTS", "k"], int(0));
     });
 }

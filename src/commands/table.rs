@@ -274,6 +274,7 @@ pub fn families() -> [&'static [Command]; 13] {
         super::geo::COMMANDS,
         super::transactions::COMMANDS,
         super::pubsub::COMMANDS,
+        super::sort::COMMANDS,
     ]
 }
 

@@ -357,7 +357,7 @@ fn zadd_generic(ctx: &mut Ctx, a: &[&[u8]], incr: bool) -> CmdResult {
         i += 1;
     }
     let elements = a.len() - i;
-    if elements % 2 != 0 || elements == 0 {
+    if !elements.is_multiple_of(2) || elements == 0 {
         return Err(CmdError::Syntax);
     }
     let pairs = elements / 2;
@@ -366,7 +366,7 @@ fn zadd_generic(ctx: &mut Ctx, a: &[&[u8]], incr: bool) -> CmdResult {
             "ERR XX and NX options at the same time are not compatible",
         ));
     }
-    if (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt) {
+    if (f.nx && (f.gt || f.lt)) || (f.gt && f.lt) {
         return Err(CmdError::msg(
             "ERR GT, LT, and/or NX options at the same time are not compatible",
         ));
@@ -416,6 +416,7 @@ fn zadd_generic(ctx: &mut Ctx, a: &[&[u8]], incr: bool) -> CmdResult {
         Some(z) => {
             apply(z)?;
             if added + updated > 0 {
+                z.shrink_to_fit();
                 db.touch(key);
             }
         }
@@ -423,6 +424,7 @@ fn zadd_generic(ctx: &mut Ctx, a: &[&[u8]], incr: bool) -> CmdResult {
         None => {
             let mut z = ZSet::for_new_key(a[i + 1].len(), limits);
             apply(&mut z)?;
+            z.shrink_to_fit();
             if !z.is_empty() {
                 db.insert(key.into(), Value::ZSet(Box::new(z)), None, now);
             }
@@ -629,28 +631,50 @@ fn zrandmember(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 /// distinct members (all of them, highest score first, when count >= size).
 fn zrandmember_count(ctx: &mut Ctx, key: &[u8], l: i64, withscores: bool) -> CmdResult {
     let now = ctx.now();
+    let limit = ctx.srv.config.client_output_buffer_limit[crate::config::OBUF_NORMAL];
     let crate::server::ServerState { dbs, rng, .. } = &mut *ctx.srv;
-    let reply = &mut ctx.client.reply;
-    let Some(z) = lookup_read(&mut dbs[ctx.client.db], key, now)? else {
-        reply.array(0);
+    let client = &mut *ctx.client;
+    let Some(z) = lookup_read(&mut dbs[client.db], key, now)? else {
+        client.reply.array(0);
         return Ok(());
     };
     let size = z.len();
+    // Picks by rank: O(log n) on a skiplist; a listpack (at most a few hundred entries) is
+    // read once into a table rather than walked for every pick.
+    let table: Vec<(Elem<'_>, f64)> = if z.listpack().is_some() {
+        z.iter().collect()
+    } else {
+        Vec::new()
+    };
+    let pick = |r: usize| {
+        if table.is_empty() {
+            z.get(r)
+        } else {
+            table.get(r).copied()
+        }
+    };
     let count = l.unsigned_abs() as usize;
     if count == 0 {
-        reply.array(0);
+        client.reply.array(0);
         return Ok(());
     }
     if l < 0 || count == 1 {
-        reply_items_header(reply, count, withscores);
-        for _ in 0..count {
+        reply_items_header(&mut client.reply, count, withscores);
+        for i in 0..count {
             let r = (rng.next_u64() % size as u64) as usize;
-            if let Some((m, s)) = z.get(r) {
-                reply_item(reply, m, s, withscores);
+            if let Some((m, s)) = pick(r) {
+                reply_item(&mut client.reply, m, s, withscores);
+            }
+            // A huge count can outgrow the output limit: stop, as Redis does, and let the
+            // client be closed.
+            if i % 1024 == 1023 && client.over_output_limit(&limit, now) {
+                client.close_asap = true;
+                break;
             }
         }
         return Ok(());
     }
+    let reply = &mut client.reply;
     if count >= size {
         reply_items_header(reply, size, withscores);
         for (m, s) in z.iter_from(0, true) {
@@ -681,7 +705,7 @@ fn zrandmember_count(ctx: &mut Ctx, key: &[u8], l: i64, withscores: bool) -> Cmd
     };
     reply_items_header(reply, count, withscores);
     for r in ranks {
-        if let Some((m, s)) = z.get(r) {
+        if let Some((m, s)) = pick(r) {
             reply_item(reply, m, s, withscores);
         }
     }

@@ -394,6 +394,7 @@ impl ZSet {
             for (m, s) in &items {
                 lp_push_pair(&mut lp, m, *s);
             }
+            let lp = lp.clone();
             return ZSet {
                 enc: Enc::Listpack(lp),
             };
@@ -404,6 +405,19 @@ impl ZSet {
         }
         ZSet {
             enc: Enc::Skiplist(Box::new(sl)),
+        }
+    }
+
+    /// Give back a listpack's spare capacity (Redis keeps listpacks at their exact size;
+    /// a growing `Vec` doubles). Called once per write command, so a command adding many
+    /// members reallocates once.
+    pub fn shrink_to_fit(&mut self) {
+        if let Enc::Listpack(lp) = &mut self.enc
+            && lp.capacity() > lp.bytes_len()
+        {
+            // A fresh exact-size copy rather than an in-place shrink: glibc keeps a shrunk
+            // chunk at its old size class when the remainder is small.
+            *lp = lp.clone();
         }
     }
 
@@ -847,12 +861,17 @@ mod tests {
         }
     }
 
-    #[derive(PartialEq, PartialOrd, Clone, Copy, Debug)]
+    #[derive(PartialEq, Clone, Copy, Debug)]
     struct F(f64);
     impl Eq for F {}
     impl Ord for F {
         fn cmp(&self, o: &Self) -> Ordering {
             self.0.partial_cmp(&o.0).unwrap_or(Ordering::Equal)
+        }
+    }
+    impl PartialOrd for F {
+        fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+            Some(self.cmp(o))
         }
     }
 
@@ -917,8 +936,8 @@ mod tests {
                 match r() % 8 {
                     0..=2 => {
                         let f = AddFlags {
-                            incr: r() % 4 == 0,
-                            nx: r() % 6 == 0,
+                            incr: r().is_multiple_of(4),
+                            nx: r().is_multiple_of(6),
                             ..AddFlags::default()
                         };
                         let cur = model.scores.get(&m).copied();
@@ -957,8 +976,8 @@ mod tests {
                         let range = ScoreRange {
                             min: a,
                             max: a + (r() % 20) as f64 / 2.0,
-                            minex: r() % 2 == 0,
-                            maxex: r() % 2 == 0,
+                            minex: r().is_multiple_of(2),
+                            maxex: r().is_multiple_of(2),
                         };
                         let list = model.list();
                         let idx: Vec<usize> = (0..list.len())
@@ -966,7 +985,7 @@ mod tests {
                             .collect();
                         let want = idx.first().map(|&f| (f, *idx.last().unwrap_or(&f)));
                         assert_eq!(z.score_range(&range), want);
-                        if r() % 3 == 0 {
+                        if r().is_multiple_of(3) {
                             assert_eq!(z.delete_score_range(&range), idx.len());
                             for &i in &idx {
                                 model.del(&list[i].0);
@@ -982,8 +1001,8 @@ mod tests {
                         let range = LexRange {
                             min: bound(&mut r),
                             max: bound(&mut r),
-                            minex: r() % 2 == 0,
-                            maxex: r() % 2 == 0,
+                            minex: r().is_multiple_of(2),
+                            maxex: r().is_multiple_of(2),
                         };
                         let list = model.list();
                         // Redis's listpack walk: the first element at or above min (if the
@@ -1004,7 +1023,7 @@ mod tests {
                             assert_eq!(z.lex_first(&range), first, "{range:?}");
                             assert_eq!(z.lex_count(&range), run, "{range:?}");
                         }
-                        if same_score && r() % 3 == 0 {
+                        if same_score && r().is_multiple_of(3) {
                             assert_eq!(z.delete_lex_range(&range), run);
                             if let Some(f) = first {
                                 for (m, _) in &list[f..f + run] {
@@ -1019,7 +1038,7 @@ mod tests {
                             let a = (r() as usize) % list.len();
                             let b = a + (r() as usize) % 4;
                             let b = b.min(list.len() - 1);
-                            if r() % 2 == 0 {
+                            if r().is_multiple_of(2) {
                                 let rev: Vec<_> = z
                                     .iter_from(a, true)
                                     .take(3)
@@ -1044,10 +1063,10 @@ mod tests {
                     assert_eq!(got.len(), want.len());
                     for (g, w) in got.iter().zip(&want) {
                         assert_eq!(g.0, w.0);
-                        assert_eq!(g.1.to_bits() == w.1.to_bits() || g.1 == w.1, true);
+                        assert_eq!(g.1, w.1);
                     }
                 }
-                if z.is_empty() && r() % 4 == 0 {
+                if z.is_empty() && r().is_multiple_of(4) {
                     // Start over in the small encoding now and then.
                     z = ZSet::new_listpack();
                 }

@@ -192,7 +192,7 @@ mod tests {
                     Some(t) => {
                         let (slot, got) = idx.find(t, |x| x == id).expect("present");
                         assert_eq!(got, id);
-                        if r() % 2 == 0 {
+                        if r().is_multiple_of(2) {
                             idx.remove_slot(slot);
                             model.remove(&id);
                         }

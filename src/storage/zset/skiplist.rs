@@ -694,12 +694,17 @@ mod tests {
     use std::cmp::Ordering;
     use std::collections::{BTreeSet, HashMap};
 
-    #[derive(PartialEq, PartialOrd, Clone, Copy, Debug)]
+    #[derive(PartialEq, Clone, Copy, Debug)]
     struct F(f64);
     impl Eq for F {}
     impl Ord for F {
         fn cmp(&self, o: &Self) -> Ordering {
             self.0.partial_cmp(&o.0).unwrap_or(Ordering::Equal)
+        }
+    }
+    impl PartialOrd for F {
+        fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+            Some(self.cmp(o))
         }
     }
 
@@ -782,7 +787,7 @@ mod tests {
                         assert_eq!(sl.rank(&m), want);
                         if !list.is_empty() {
                             let k = (r() as usize) % list.len();
-                            let rev = r() % 2 == 0;
+                            let rev = r().is_multiple_of(2);
                             let got: Vec<_> = sl
                                 .iter_from(k, rev)
                                 .take(5)
