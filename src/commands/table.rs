@@ -259,7 +259,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 13] {
+pub fn families() -> [&'static [Command]; 14] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
