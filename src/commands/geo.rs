@@ -647,6 +647,8 @@ fn search_generic(ctx: &mut Ctx, a: &[&[u8]], src: usize, form: Form) -> CmdResu
                 });
                 let zset = ZSet::from_sorted(items, limits);
                 db.set(dst, Value::ZSet(Box::new(zset)), false, now);
+                // Redis counts one change per stored point; the write above counted one.
+                db.dirty += n as u64 - 1;
                 let event = if form.is_search() {
                     "geosearchstore"
                 } else {
