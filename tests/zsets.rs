@@ -1300,7 +1300,9 @@ fn blocked_pop_waits_through_a_key_of_another_type() {
         // A string under the key does not serve (nor fail) the waiter.
         c.expect(&["SET", "k", "x"], OK);
         c.expect(&["SADD", "other", "x"], int(1));
-        assert!(String::from_utf8_lossy(&c.cmd(&["INFO", "clients"])).contains("blocked_clients:1"));
+        assert!(
+            String::from_utf8_lossy(&c.cmd(&["INFO", "clients"])).contains("blocked_clients:1")
+        );
         c.expect(&["DEL", "k"], int(1));
         c.expect(&["ZADD", "k", "5", "m"], int(1));
         assert_eq!(show(&waiter.read_reply()), show(&bulks(&["k", "m", "5"])));

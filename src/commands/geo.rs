@@ -160,9 +160,26 @@ fn fmt_fixed(v: f64, decimals: usize) -> String {
     format!("{v:.decimals$}")
 }
 
+/// `%.4f` of `v`: a fast path for the usual magnitudes, exact formatting otherwise.
+fn fmt_4f(v: f64) -> String {
+    // Below 2^43 the product is within 2^-10 of v * 10^4, so rounding it to an integer
+    // gives the exactly rounded result unless it sits almost on a half.
+    let scaled = v.abs() * 10_000.0;
+    if v.is_finite() && scaled < (1u64 << 43) as f64 {
+        let whole = scaled.floor();
+        let frac = scaled - whole;
+        if (frac - 0.5).abs() > 1.0 / 256.0 {
+            let n = whole as u64 + u64::from(frac > 0.5);
+            let sign = if v.is_sign_negative() { "-" } else { "" };
+            return format!("{sign}{}.{:04}", n / 10_000, n % 10_000);
+        }
+    }
+    fmt_fixed(v, 4)
+}
+
 /// A distance as Redis prints it (addReplyDoubleDistance: `%.4f`, a bulk string).
 fn reply_distance(reply: &mut Reply, d: f64) {
-    reply.bulk(fmt_fixed(d, 4).as_bytes());
+    reply.bulk(fmt_4f(d).as_bytes());
 }
 
 /// A coordinate as Redis prints it (addReplyHumanLongDouble: `%.17Lf` without trailing
@@ -706,6 +723,29 @@ mod tests {
         reply_coord(&mut r, -0.0);
         reply_coord(&mut r, 180.0);
         assert_eq!(r.buf, b",0\r\n,180\r\n");
+    }
+
+    #[test]
+    fn fast_distance_format_is_exact() {
+        let mut s = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for i in 0..200_000 {
+            let v = match i % 4 {
+                0 => (next() >> 11) as f64 / (1u64 << 53) as f64 * 2e7,
+                1 => (next() % 100_000_000) as f64 / 1e4 + 0.00005,
+                2 => (next() % 1_000_000) as f64 / 32.0,
+                _ => f64::from_bits(next() >> 2),
+            };
+            assert_eq!(fmt_4f(v), fmt_fixed(v, 4), "{v:e}");
+            assert_eq!(fmt_4f(-v), fmt_fixed(-v, 4), "{v:e}");
+        }
+        assert_eq!(fmt_4f(-0.0), "-0.0000");
+        assert_eq!(fmt_4f(0.0), "0.0000");
     }
 
     #[test]

@@ -46,7 +46,7 @@ impl HashBits {
 
     /// The hash left-aligned to 52 bits: the lowest score inside the cell.
     pub fn align52(&self) -> u64 {
-        self.bits << (52 - 2 * u32::from(self.step))
+        self.bits << 52u32.saturating_sub(2 * u32::from(self.step))
     }
 
     /// Scores `[min, max)` of every point inside the cell: the prefix, and the next prefix.
