@@ -1309,3 +1309,28 @@ fn blocked_pop_waits_through_a_key_of_another_type() {
         c.expect(&["EXISTS", "k"], int(0));
     });
 }
+
+/// Regression (found by the random differential workload): ZRANGESTORE builds its result
+/// member by member, through a listpack while it is small, so a -0 score that passes
+/// through the listpack comes out as 0, while one added after the conversion stays -0.
+#[test]
+fn zrangestore_builds_its_result_in_reply_order() {
+    on_both(|c| {
+        let long = "x".repeat(70);
+        c.expect(&["ZADD", "src", "5", &long], int(1));
+        c.expect(&["ZADD", "src", "-0", "d", "7", "e"], int(2));
+        c.expect(&["ZSCORE", "src", "d"], bulk("-0"));
+        c.expect(&["ZRANGESTORE", "fwd", "src", "0", "-1"], int(3));
+        c.expect(&["ZSCORE", "fwd", "d"], bulk("0"));
+        c.expect(&["ZRANGESTORE", "rev", "src", "0", "-1", "REV"], int(3));
+        c.expect(&["ZSCORE", "rev", "d"], bulk("-0"));
+        c.expect(
+            &["ZRANGESTORE", "bs", "src", "-inf", "+inf", "BYSCORE"],
+            int(3),
+        );
+        c.expect(&["ZSCORE", "bs", "d"], bulk("0"));
+        // The union builds a skiplist and keeps it when it cannot be a listpack.
+        c.expect(&["ZUNIONSTORE", "u", "1", "src"], int(3));
+        c.expect(&["ZSCORE", "u", "d"], bulk("-0"));
+    });
+}

@@ -70,6 +70,7 @@ pub enum Group {
     Geo,
     Transaction,
     PubSub,
+    Stream,
 }
 
 impl Group {
@@ -89,6 +90,7 @@ impl Group {
             Group::Geo => Some("@geo"),
             Group::Transaction => Some("@transaction"),
             Group::PubSub => None,
+            Group::Stream => Some("@stream"),
         }
     }
 
@@ -108,6 +110,7 @@ impl Group {
             Group::Geo => "geo",
             Group::Transaction => "transactions",
             Group::PubSub => "pubsub",
+            Group::Stream => "stream",
         }
     }
 }
@@ -275,6 +278,7 @@ pub fn families() -> [&'static [Command]; 14] {
         super::transactions::COMMANDS,
         super::pubsub::COMMANDS,
         super::sort::COMMANDS,
+        super::streams::COMMANDS,
     ]
 }
 

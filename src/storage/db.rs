@@ -147,6 +147,13 @@ impl Db {
         }
     }
 
+    /// An existing key received data its waiters may want (XADD to a stream, XGROUP
+    /// DESTROY): they get a chance to be served, as on creation (Redis's
+    /// `signalKeyAsReady` called by the command itself).
+    pub fn signal_key_ready(&mut self, key: &[u8]) {
+        self.signal_ready(key);
+    }
+
     /// A key was created: clients blocked on it get a chance to be served (Redis's
     /// `signalKeyAsReady`, called from `dbAdd`).
     fn signal_ready(&mut self, key: &[u8]) {
@@ -182,6 +189,9 @@ impl Db {
         let existed = self.keys.remove(key).is_some();
         if existed {
             self.touch(key);
+            // Redis's `signalDeletedKeyAsReady`: XREADGROUP waiters on a deleted stream are
+            // released with an error; other waiters just wait on.
+            self.signal_ready(key);
         }
         existed
     }

@@ -429,6 +429,48 @@ impl ZSet {
         }
     }
 
+    /// A set from a listpack read from outside (RDB, RESTORE), already checked as a
+    /// listpack by `Listpack::from_bytes`. Refused unless it holds (member, score) pairs
+    /// with valid scores, in order, without repeated members (Redis's deep integrity
+    /// check of a zset listpack).
+    pub fn from_listpack(lp: Listpack) -> Option<ZSet> {
+        if !lp.len().is_multiple_of(2) {
+            return None;
+        }
+        let z = ZSet {
+            enc: Enc::Listpack(lp),
+        };
+        let mut seen = std::collections::HashSet::new();
+        let mut prev: Option<(f64, Vec<u8>)> = None;
+        let lp = z.listpack()?;
+        let mut p = lp.first();
+        while let Some(ep) = p {
+            let sp = lp.next(ep)?;
+            let score = match lp.get(sp) {
+                LpEntry::Int(n) => n as f64,
+                LpEntry::Str(b) => {
+                    let t = std::str::from_utf8(b).ok()?.parse::<f64>().ok()?;
+                    if t.is_nan() {
+                        return None;
+                    }
+                    t
+                }
+            };
+            let m = lp.get(ep).to_vec();
+            if let Some((ps, pm)) = &prev
+                && (score < *ps || (score == *ps && m <= *pm))
+            {
+                return None;
+            }
+            if !seen.insert(m.clone()) {
+                return None;
+            }
+            prev = Some((score, m));
+            p = lp.next(sp);
+        }
+        Some(z)
+    }
+
     /// The listpack bytes, when in the small encoding (RDB, DUMP).
     pub fn listpack(&self) -> Option<&Listpack> {
         match &self.enc {
@@ -798,6 +840,35 @@ mod tests {
         assert_eq!(z.listpack().map(|lp| lp.as_bytes().to_vec()), Some(want));
         // -0 went in as the integer 0, as in Redis.
         assert_eq!(z.score(b"c").map(f64::to_bits), Some(0.0f64.to_bits()));
+    }
+
+    #[test]
+    fn from_listpack_checks_pairs_order_and_scores() {
+        let mut z = ZSet::new_listpack();
+        for (m, s) in [("a", 1.0), ("b", 2.5), ("c", f64::INFINITY)] {
+            add(&mut z, m, s);
+        }
+        let bytes = z
+            .listpack()
+            .map(|lp| lp.as_bytes().to_vec())
+            .unwrap_or_default();
+        let lp = Listpack::from_bytes(bytes).expect("valid listpack");
+        assert_eq!(ZSet::from_listpack(lp.clone()).map(|z| z.len()), Some(3));
+        let mut odd = lp.clone();
+        odd.push_back(b"x");
+        assert!(ZSet::from_listpack(odd).is_none());
+        let mut bad_score = lp.clone();
+        bad_score.push_back(b"x");
+        bad_score.push_back(b"nan");
+        assert!(ZSet::from_listpack(bad_score).is_none());
+        let mut unordered = lp.clone();
+        unordered.push_back(b"d");
+        unordered.push_back(b"0");
+        assert!(ZSet::from_listpack(unordered).is_none());
+        let mut dup = lp;
+        dup.push_back(b"a");
+        dup.push_back(b"inf");
+        assert!(ZSet::from_listpack(dup).is_none());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::config::notify::{GENERIC, ZSET};
 use crate::storage::value::Value;
-use crate::storage::zset::{Elem, LexRange, ScoreRange, ZSet};
+use crate::storage::zset::{AddFlags, Elem, LexRange, ScoreRange, ZSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -163,11 +163,19 @@ fn generic(
                     ctx.notify(GENERIC, "del", dst);
                 }
             } else {
-                let mut sorted = owned;
-                if rev {
-                    sorted.reverse();
+                // zrangeResultBeginStore/EmitForStore: a rank range of more than
+                // zset-max-listpack-entries starts as a skiplist, anything else as a
+                // listpack; members then go in one by one in reply order, converting as
+                // they come. The order is visible: a -0 score that passes through the
+                // listpack comes out as 0.
+                let mut z = match spec {
+                    Spec::Rank(..) if n > limits.entries => ZSet::new_skiplist(n),
+                    _ => ZSet::new_listpack(),
+                };
+                for (m, s) in &owned {
+                    z.add(m, *s, AddFlags::default(), limits);
                 }
-                let z = ZSet::from_sorted(sorted, limits);
+                z.shrink_to_fit();
                 db.set(dst, Value::ZSet(Box::new(z)), false, now);
                 reply.int(n as i64);
                 ctx.notify(ZSET, "zrangestore", dst);
