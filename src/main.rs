@@ -43,12 +43,6 @@ fn main() -> ExitCode {
         eprintln!("# Failed to install signal handlers: {e}");
         return ExitCode::from(1);
     }
-    // Load `dir/dbfilename`: a small file before the first client is served, a large one
-    // on a thread while clients get -LOADING.
-    if let Err(e) = ferrokv::persistence::load_at_startup(&mut server.state, 200) {
-        eprintln!("# {e}");
-        return ExitCode::from(1);
-    }
     let port = server.port();
     server.state.log.notice(&format!(
         "ferrokv {} (Redis {} compatible) started, pid={}, port={}",
@@ -57,6 +51,12 @@ fn main() -> ExitCode {
         std::process::id(),
         port
     ));
+    // Load `dir/dbfilename`: a small file before the first client is served, a large one
+    // on a thread while clients get -LOADING.
+    if let Err(e) = ferrokv::persistence::load_at_startup(&mut server.state, 200) {
+        eprintln!("# {e}");
+        return ExitCode::from(1);
+    }
     match server.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -25,7 +25,7 @@ pub mod crc64;
 pub mod lzf;
 pub mod rdb;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
@@ -438,6 +438,7 @@ pub fn prepare_shutdown(
     save: Option<bool>,
     force: bool,
 ) -> Result<(), SaveFailed> {
+    srv.log.warning("User requested shutdown...");
     if srv.persist.child.is_some() {
         srv.log
             .warning("There is a child saving an .rdb. Killing it!");
@@ -502,13 +503,13 @@ pub fn start_loading(srv: &mut ServerState) -> Result<(), String> {
     let dbs_n = srv.dbs.len();
     let progress = loaded.clone();
     let thread_path = path.clone();
-    let mut opts_src = load_options(srv, None, None);
-    opts_src.log = None;
+    // The thread owns copies of what it needs; the options borrow its own logger.
+    let base = load_options(srv, None, None);
     let (limits, now_ms, verify, delay) = (
-        opts_src.limits,
-        opts_src.now_ms,
-        opts_src.verify_checksum,
-        opts_src.key_load_delay_us,
+        base.limits,
+        base.now_ms,
+        base.verify_checksum,
+        base.key_load_delay_us,
     );
     let handle = std::thread::Builder::new()
         .name("rdb-load".into())
@@ -689,16 +690,4 @@ pub fn info(srv: &ServerState) -> String {
         ));
     }
     s
-}
-
-/// The configured snapshot file (for tests and tools).
-pub fn snapshot_path(srv: &ServerState) -> PathBuf {
-    rdb_path(srv)
-}
-
-/// Whether `path` looks like one of our temporary files.
-pub fn is_temp_file(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with("temp-") && n.ends_with(".rdb"))
 }

@@ -239,7 +239,8 @@ impl Server {
     }
 
     fn finish_shutdown(&mut self) -> io::Result<()> {
-        self.state.log.warning("User requested shutdown...");
+        // "User requested shutdown..." was logged by persistence::prepare_shutdown, before
+        // the final save, in Redis's order.
         self.flush_all();
         self.state
             .log
