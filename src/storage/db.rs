@@ -16,6 +16,7 @@ pub type Key = Box<[u8]>;
 /// Notification classes Db reports itself (same bits as `config::notify`).
 pub const EVENT_EXPIRED: u32 = crate::config::notify::EXPIRED;
 pub const EVENT_NEW: u32 = crate::config::notify::NEW;
+pub const EVENT_KEY_MISS: u32 = crate::config::notify::KEY_MISS;
 
 #[derive(Debug)]
 pub struct Entry {
@@ -45,7 +46,7 @@ pub struct Db {
     pub misses: u64,
     /// Running estimate of the TTL left on volatile keys, ms (INFO keyspace `avg_ttl`).
     pub avg_ttl: i64,
-    /// Keyspace-notification classes that Db itself reports (expired, new): the server
+    /// Keyspace-notification classes that Db itself reports (expired, new, keymiss): the server
     /// sets it from `notify-keyspace-events` and drains `events` after each command.
     pub log_events: u32,
     pub events: Vec<(u32, &'static str, Key)>,
@@ -105,9 +106,22 @@ impl Db {
                 Some(e)
             }
             None => {
+                // Field by field: `self.keys` is still borrowed for the hit arm.
                 self.misses += 1;
+                if self.log_events & EVENT_KEY_MISS != 0 {
+                    self.events.push((EVENT_KEY_MISS, "keymiss", key.into()));
+                }
                 None
             }
+        }
+    }
+
+    /// A read lookup found nothing: a keyspace miss and, when `notify` (Redis's lookups
+    /// without `LOOKUP_NONOTIFY`), a `keymiss` event.
+    pub fn miss(&mut self, key: &[u8], notify: bool) {
+        self.misses += 1;
+        if notify {
+            self.log_event(EVENT_KEY_MISS, "keymiss", key);
         }
     }
 
