@@ -490,25 +490,30 @@ fn load(v: &Value) -> Result<(Kind, Vec<Vec<u8>>), CmdError> {
     }
 }
 
-// Adapters to the collection types. The list and sorted-set types are still placeholders
-// on main; their adapters become real iterations when they land.
+// Adapters to the collection types. The sorted-set type is still a placeholder on main;
+// its adapter becomes a real iteration when it lands.
 
-fn list_elements(_l: &crate::storage::list::List) -> Vec<Vec<u8>> {
-    Vec::new()
+fn list_elements(l: &crate::storage::list::List) -> Vec<Vec<u8>> {
+    l.to_vecs()
 }
 
 fn set_elements(s: &crate::storage::set::Set) -> Vec<Vec<u8>> {
     s.iter().map(|e| e.to_vec()).collect()
 }
 
-fn zset_elements(_z: &crate::storage::zset::ZSet) -> Vec<Vec<u8>> {
-    Vec::new()
+fn zset_elements(z: &crate::storage::zset::ZSet) -> Vec<Vec<u8>> {
+    z.iter().map(|(m, _)| m.to_vec()).collect()
 }
 
 /// A list holding `items` in order, for STORE (list-max-listpack-size and
 /// list-compress-depth as configured).
-fn make_list(_items: Vec<Vec<u8>>, _cfg: (i64, u64)) -> crate::storage::list::List {
-    crate::storage::list::List::default()
+fn make_list(items: Vec<Vec<u8>>, cfg: (i64, u64)) -> crate::storage::list::List {
+    let mut list = crate::storage::list::List::new(cfg.0, cfg.1);
+    for item in &items {
+        list.push_back(item);
+    }
+    list.shrink_ends();
+    list
 }
 
 #[cfg(test)]

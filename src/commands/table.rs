@@ -67,6 +67,7 @@ pub enum Group {
     SortedSet,
     Bitmap,
     HyperLogLog,
+    Geo,
     Transaction,
     PubSub,
     Stream,
@@ -86,6 +87,7 @@ impl Group {
             Group::SortedSet => Some("@sortedset"),
             Group::Bitmap => Some("@bitmap"),
             Group::HyperLogLog => Some("@hyperloglog"),
+            Group::Geo => Some("@geo"),
             Group::Transaction => Some("@transaction"),
             Group::PubSub => None,
             Group::Stream => Some("@stream"),
@@ -105,6 +107,7 @@ impl Group {
             Group::SortedSet => "sorted-set",
             Group::Bitmap => "bitmap",
             Group::HyperLogLog => "hyperloglog",
+            Group::Geo => "geo",
             Group::Transaction => "transactions",
             Group::PubSub => "pubsub",
             Group::Stream => "stream",
@@ -259,7 +262,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 14] {
+pub fn families() -> [&'static [Command]; 15] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -271,6 +274,7 @@ pub fn families() -> [&'static [Command]; 14] {
         super::zsets::COMMANDS,
         super::bitmaps::COMMANDS,
         super::hyperloglog::COMMANDS,
+        super::geo::COMMANDS,
         super::transactions::COMMANDS,
         super::pubsub::COMMANDS,
         super::sort::COMMANDS,
