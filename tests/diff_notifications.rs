@@ -7,11 +7,14 @@
 //! servers' event lists are compared command by command (same events, same order), along
 //! with the command replies.
 //!
-//! Covered: a curated sequence per command family under several `notify-keyspace-events`
-//! settings (`KEA`, `AKEnm`, `Kl`, `Eg`, `Ex`, `Km`, `En`, `AK`, `K$`, `Es`...), seeded random
-//! workloads over strings, keys, hashes, sets, bitmaps, HLLs (and lists and sorted sets when
-//! the server has them), a RESP3 client subscribed to its own events (the order of events
-//! and replies in one stream), and expiry: events of keys that expire while nobody looks
+//! Covered: a curated sequence per command family (strings, keys, bitmaps, HLL, sets,
+//! SORT STORE, hashes, streams, lists, sorted sets, geo, MULTI/EXEC; FLUSHDB, FLUSHALL and
+//! SWAPDB publish nothing) under several `notify-keyspace-events` settings (`KEA`, `AKEnm`,
+//! `Kl`, `Eg`, `Ex`, `Km`, `En`, `AK`, `K$`, `Es`...), seeded random workloads over strings,
+//! keys, hashes, sets, bitmaps, HLLs, lists and sorted sets (lists and sorted sets are
+//! skipped on a build without them), a RESP3 subscriber, a RESP3 client subscribed to its
+//! own events (the order of events and replies in one stream), and expiry: events of keys
+//! that expire while nobody looks
 //! (active expiry, with no command to flush them) and of keys found expired on access are
 //! compared as multisets, since when each server's expiry cycle runs is not deterministic.
 //! For the same reason `expired` events are left out of the command-by-command comparison
@@ -747,6 +750,33 @@ ZRANK nothing a
 ZRANDMEMBER nothing
 "#;
 
+/// Geo (sorted sets underneath: GEOADD publishes `zadd`).
+const GEO: &str = r#"
+FLUSHALL
+GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania
+GEOADD g 13.361389 38.115556 Palermo
+GEOADD g XX 13.361389 38.115556 nope
+GEOADD g CH 13.0 38.0 Palermo
+GEOADD g NX 1 1 x
+GEOPOS nothing a
+GEODIST nothing a b
+GEOHASH nothing a
+GEORADIUS g 15 37 200 km STORE d
+GEORADIUS g 15 37 200 km STORE d
+GEORADIUS g 15 37 1 m STORE d
+GEORADIUS g 15 37 1 m STORE d
+GEORADIUS g 15 37 200 km STOREDIST d2
+GEORADIUSBYMEMBER g Palermo 100 km STORE d3
+GEOSEARCHSTORE d4 g FROMMEMBER Palermo BYRADIUS 500 km
+GEOSEARCHSTORE d4 g FROMMEMBER Palermo BYRADIUS 500 km STOREDIST
+GEORADIUS nothing 15 37 200 km STORE d4
+GEOSEARCHSTORE d4 nothing FROMLONLAT 0 0 BYRADIUS 1 m
+GEOSEARCHSTORE d4 g FROMLONLAT 0 0 BYRADIUS 1 m
+GEOSEARCH nothing FROMLONLAT 0 0 BYRADIUS 1 m
+GEORADIUS nothing 15 37 200 km
+ZREM g Palermo Catania x
+"#;
+
 /// MULTI/EXEC: the events of queued commands come in command order.
 const MULTI: &str = r#"
 FLUSHALL
@@ -777,6 +807,9 @@ fn curated_kea() {
     } else {
         eprintln!("NOTICE: ferrokv has no list commands yet: list events not compared");
     }
+    if p.ferro_has("geoadd") {
+        scripts.push(("geo", GEO));
+    }
     if p.ferro_has("zadd") {
         scripts.push(("zsets", ZSETS));
     } else {
@@ -797,6 +830,7 @@ fn curated_class_subsets() {
     };
     let lists = p.ferro_has("lpush");
     let zsets = p.ferro_has("zadd");
+    let geo = p.ferro_has("geoadd");
     let settings = [
         "AKEnm", "Kl", "Eg", "Ex", "Km", "En", "AK", "AE", "K$", "Es", "Eh", "Kz", "Et", "Kgn",
         "E$xm", "g", "",
@@ -817,6 +851,9 @@ fn curated_class_subsets() {
         }
         if zsets {
             scripts.push(("zsets", ZSETS));
+        }
+        if geo {
+            scripts.push(("geo", GEO));
         }
         for (name, s) in &scripts {
             p.script(s, &format!("{flags:?} {name}"));
@@ -861,10 +898,11 @@ fn config_changes_apply_at_once() {
 /// Left out: events the keyspace logs itself (`new`, `expired`, `keymiss`) are published
 /// when the command's own next event is, or after its reply, where Redis publishes them at
 /// once (so the flags here exclude `n`, `m`, and no key expires); XDEL, XTRIM and XGROUP
-/// CREATECONSUMER/DELCONSUMER reply before their event where Redis publishes first
-/// (src/commands/streams.rs); and Redis 7.0 itself pushes XREADGROUP's, XCLAIM's and
-/// XAUTOCLAIM's `xgroup-createconsumer` in the middle of their array replies, which no
-/// client can parse.
+/// CREATECONSUMER/DELCONSUMER (src/commands/streams.rs), LINSERT, LREM, LTRIM, and LMOVE/
+/// RPOPLPUSH's push event (src/commands/lists.rs) reply before their events where Redis
+/// publishes first; and Redis 7.0 itself pushes the events of ZPOPMIN/ZPOPMAX/ZMPOP and
+/// XREADGROUP's, XCLAIM's and XAUTOCLAIM's `xgroup-createconsumer` in the middle of their
+/// array replies, which no client can parse.
 #[test]
 fn resp3_self_subscribed_order() {
     let Some(redis) = start_redis() else {
@@ -945,6 +983,25 @@ fn resp3_self_subscribed_order() {
         HSETNX hh c 1
         HINCRBYFLOAT hh a 1
         HDEL hh a b c f
+        LPUSH l a b
+        RPUSH l c
+        LPOP l
+        RPOP l 1
+        LSET l 0 x
+        LMPOP 1 l LEFT
+        BLPOP nothing 0.01
+        ZADD z 1 a 2 b
+        ZINCRBY z 1 a
+        ZREM z b
+        ZADD z 1 a 2 b
+        ZADD z 1 a 2 b
+        ZREMRANGEBYSCORE z 2 2
+        ZUNIONSTORE zu 1 z
+        ZINTERSTORE zu 1 nothing
+        ZRANGESTORE zr z 0 -1
+        GEOADD g 13.361389 38.115556 Palermo
+        GEOSEARCHSTORE gs g FROMMEMBER Palermo BYRADIUS 5 km
+        GEORADIUS g 0 0 1 m STORE gs
         XADD xs 1-1 f v
         XADD xs MAXLEN 1 2-1 f v
         XADD xs MAXLEN 1 3-1 f v
