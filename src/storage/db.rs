@@ -424,6 +424,24 @@ mod tests {
     }
 
     #[test]
+    fn read_misses_log_keymiss_only_when_enabled() {
+        let mut db = Db::new();
+        assert!(db.lookup(b"a", 0).is_none());
+        assert!(db.events.is_empty());
+        db.log_events = EVENT_KEY_MISS | EVENT_EXPIRED;
+        db.insert(b"k".as_slice().into(), Value::string(b"v"), Some(10), 0);
+        assert!(db.lookup(b"k", 5).is_some());
+        assert!(db.lookup(b"k", 10).is_none());
+        db.miss(b"quiet", false);
+        let logged: Vec<(&str, &[u8])> = db.events.iter().map(|(_, e, k)| (*e, &**k)).collect();
+        assert_eq!(
+            logged,
+            [("expired", b"k".as_slice()), ("keymiss", b"k".as_slice())]
+        );
+        assert_eq!(db.misses, 3);
+    }
+
+    #[test]
     fn set_clears_ttl_unless_kept() {
         let mut db = Db::new();
         db.insert(b"k".as_slice().into(), Value::string(b"v"), Some(1000), 0);
