@@ -31,6 +31,7 @@ pub mod flags {
     pub const SENTINEL: u32 = 1 << 17;
     /// Not a COMMAND INFO flag: puts the command in the `@dangerous` ACL category.
     pub const DANGEROUS: u32 = 1 << 18;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 19;
 
     /// (flag, name) in the order Redis lists them in COMMAND INFO.
     pub const NAMES: &[(u32, &str)] = &[
@@ -48,6 +49,7 @@ pub mod flags {
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
         (MAY_REPLICATE, "may_replicate"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
         (NO_MULTI, "no_multi"),
         (MOVABLE_KEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
@@ -69,6 +71,7 @@ pub enum Group {
     HyperLogLog,
     Transaction,
     PubSub,
+    Scripting,
 }
 
 impl Group {
@@ -87,6 +90,7 @@ impl Group {
             Group::HyperLogLog => Some("@hyperloglog"),
             Group::Transaction => Some("@transaction"),
             Group::PubSub => None,
+            Group::Scripting => Some("@scripting"),
         }
     }
 
@@ -105,6 +109,7 @@ impl Group {
             Group::HyperLogLog => "hyperloglog",
             Group::Transaction => "transactions",
             Group::PubSub => "pubsub",
+            Group::Scripting => "scripting",
         }
     }
 }
@@ -256,7 +261,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 12] {
+pub fn families() -> [&'static [Command]; 13] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -270,6 +275,7 @@ pub fn families() -> [&'static [Command]; 12] {
         super::hyperloglog::COMMANDS,
         super::transactions::COMMANDS,
         super::pubsub::COMMANDS,
+        super::scripting::COMMANDS,
     ]
 }
 

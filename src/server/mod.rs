@@ -7,6 +7,7 @@
 //! handlers that inspect other clients (CLIENT LIST/KILL) can borrow the table.
 
 pub mod blocking;
+pub mod busy;
 pub mod client;
 pub mod cron;
 pub mod event_loop;
@@ -153,6 +154,9 @@ pub struct ServerState {
     pub log: log::Logger,
     pub blocking: blocking::Blocking,
     pub pubsub: pubsub::PubSub,
+    pub scripting: crate::scripting::Scripting,
+    /// What the event loop lends to a busy script to serve other clients (set by bind).
+    pub busy_io: Option<busy::BusyIo>,
 }
 
 impl ServerState {
@@ -183,6 +187,8 @@ impl ServerState {
             log,
             blocking: blocking::Blocking::default(),
             pubsub: pubsub::PubSub::default(),
+            scripting: crate::scripting::Scripting::new(),
+            busy_io: None,
             config,
         }
     }
