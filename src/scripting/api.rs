@@ -410,17 +410,30 @@ unsafe extern "C-unwind" fn acl_check_cmd(l: *mut lua_State) -> c_int {
     unsafe {
         let argc = ffi::lua_gettop(l);
         let mut args: Vec<Vec<u8>> = Vec::new();
+        let mut bad_type = false;
         for j in 1..=argc {
-            match lua::to_bytes(l, j) {
-                Some(b) => args.push(b.to_vec()),
-                None => break,
+            match ffi::lua_type(l, j) {
+                ffi::LUA_TNUMBER | ffi::LUA_TSTRING => {
+                    args.push(lua::to_bytes(l, j).unwrap_or(b"").to_vec())
+                }
+                _ => bad_type = true,
             }
         }
-        let valid = !args.is_empty()
-            && args.len() == argc as usize
-            && lookup(&args).is_some_and(|c| c.arity_ok(args.len()));
+        let known = !args.is_empty() && !bad_type && lookup(&args).is_some();
         drop(args);
-        if !valid {
+        if argc == 0 {
+            raise_table(
+                l,
+                "Please specify at least one argument for this redis lib call",
+            );
+        }
+        if bad_type {
+            raise_table(
+                l,
+                "Lua redis lib command arguments must be strings or integers",
+            );
+        }
+        if !known {
             raise_table(l, "Invalid command passed to redis.acl_check_cmd()");
         }
         // Only the default user exists, and it may run everything.
@@ -440,8 +453,10 @@ pub unsafe extern "C-unwind" fn lua_pcall_wrapper(l: *mut lua_State) -> c_int {
     unsafe {
         let argc = ffi::lua_gettop(l);
         if argc == 0 {
-            // As Lua's own pcall: luaL_checkany(L, 1).
-            lua::raise_msg(l, "bad argument #1 to 'pcall' (value expected)".into());
+            // Redis's wrapper then calls its own `true` placeholder.
+            ffi::lua_pushboolean(l, 0);
+            push_bytes(l, b"attempt to call a boolean value");
+            return 2;
         }
         ffi::lua_pushboolean(l, 1);
         ffi::lua_insert(l, 1);

@@ -305,10 +305,15 @@ pub unsafe fn error_reply_text(l: *mut lua_State, name: &str) -> (String, bool) 
             let msg: String = msg.chars().take(100).collect();
             return (format!("ERR Error running script {name}, {msg}"), false);
         }
-        let msg = if get_field(l, -1, "err") == ffi::LUA_TSTRING {
+        let msg = if ffi::lua_isstring(l, {
+            get_field(l, -1, "err");
+            -1
+        }) != 0
+        {
             String::from_utf8_lossy(lua::to_bytes(l, -1).unwrap_or(b"")).into_owned()
         } else {
-            String::new()
+            // Redis 7.0.15 crashes on an error table without a message; say something.
+            "ERR unknown error".to_string()
         };
         ffi::lua_pop(l, 1);
         let source = if get_field(l, -1, "source") == ffi::LUA_TSTRING {
