@@ -371,6 +371,8 @@ unsafe fn run_library_code(
     // SAFETY: per the caller's contract.
     unsafe {
         let top = ffi::lua_gettop(l);
+        // The shebang line is not Lua; its newline is kept so line numbers stay the user's.
+        let code = &code[code.iter().position(|&b| b == b'\n').unwrap_or(0)..];
         sandbox::use_load_api(l, true);
         let status = ffi::luaL_loadbuffer(
             l,
