@@ -46,6 +46,10 @@ impl State {
     }
 }
 
+// SAFETY: a Lua state has no thread affinity; it is owned by ServerState, which moves to
+// the server thread once and is then used by that thread alone (never shared).
+unsafe impl Send for State {}
+
 impl Drop for State {
     fn drop(&mut self) {
         // SAFETY: we own the state and nothing uses it after this.

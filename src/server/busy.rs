@@ -35,6 +35,8 @@ pub struct BusyIo {
     registry: mio::Registry,
     listeners: Vec<StdListener>,
     epoll: Option<OwnedFd>,
+    /// Set by SIGTERM/SIGINT (the loop's own signal source is not polled while busy).
+    pub signal: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// Client slots served during the busy period, for the loop to revisit.
     pub touched: Vec<usize>,
 }
@@ -58,6 +60,7 @@ impl BusyIo {
             registry,
             listeners: dups,
             epoll: None,
+            signal: None,
             touched: Vec::new(),
         })
     }
@@ -91,6 +94,7 @@ fn start(state: &mut ServerState) -> Option<RawFd> {
         for (slot, c) in state.clients.iter() {
             epoll_add(ep, c.stream.as_raw_fd(), slot as u64);
         }
+        flush_all(state);
     }
     state
         .busy_io
@@ -98,6 +102,21 @@ fn start(state: &mut ServerState) -> Option<RawFd> {
         .epoll
         .as_ref()
         .map(|e| e.as_raw_fd())
+}
+
+/// Write what clients already have pending: the loop flushes once per iteration, and the
+/// replies of requests it ran before the script started would otherwise wait for it.
+fn flush_all(state: &mut ServerState) {
+    for slot in 0..state.clients.slots.len() {
+        let Some(mut c) = state.clients.take(slot) else {
+            continue;
+        };
+        if c.pending_output() > 0 && !c.write_blocked {
+            // A failed write is noticed again by the loop, which owns dropping clients.
+            let _ = write_out(state, &mut c);
+        }
+        state.clients.put_back(slot, c);
+    }
 }
 
 /// The script ended: drop the epoll set.
@@ -116,6 +135,16 @@ pub fn process_events_while_busy(state: &mut ServerState) {
     // SAFETY: the buffer holds 256 events; timeout 0 never blocks.
     let n = unsafe { libc::epoll_wait(ep, events.as_mut_ptr(), events.len() as i32, 0) };
     state.refresh_clock();
+    let signalled = state
+        .busy_io
+        .as_ref()
+        .and_then(|io| io.signal.as_ref())
+        .is_some_and(|f| f.swap(false, std::sync::atomic::Ordering::Relaxed));
+    if signalled {
+        // As Redis: a signal during a busy script shuts down without saving.
+        state.log.warning("Received SIGTERM scheduling shutdown...");
+        state.shutdown = Some(super::Shutdown::Requested);
+    }
     for ev in events.iter().take(n.max(0) as usize) {
         let tag = ev.u64;
         if tag >= LISTENER_TAG {

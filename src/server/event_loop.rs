@@ -112,6 +112,13 @@ impl Server {
             .registry()
             .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
         self.signals = Some(signals);
+        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+            signal_hook::flag::register(sig, flag.clone())?;
+        }
+        if let Some(io) = self.state.busy_io.as_mut() {
+            io.signal = Some(flag);
+        }
         Ok(())
     }
 
