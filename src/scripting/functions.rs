@@ -476,7 +476,8 @@ pub unsafe fn register_function_inner(l: *mut lua_State) -> Result<(), String> {
         };
         let err = if !valid_name(&name) {
             Some(
-                "Function names can only contain letters, numbers, or underscores(_) and must be at least one character long",
+                // Redis 7.0 says "Library" for a bad function name too.
+                "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
             )
         } else {
             let dup = LOADING.with(|c| {
