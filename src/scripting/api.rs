@@ -448,6 +448,9 @@ unsafe extern "C-unwind" fn acl_check_cmd(l: *mut lua_State) -> c_int {
 
 /// Redis 7.0's `pcall`: as Lua's, but an error that is a Redis error table is returned as
 /// its `err` string.
+///
+/// # Safety
+/// Only called by Lua, as a C function of the state it was registered in.
 pub unsafe extern "C-unwind" fn lua_pcall_wrapper(l: *mut lua_State) -> c_int {
     // SAFETY: called by Lua; lua_pcall catches every error of the callee.
     unsafe {
@@ -479,6 +482,9 @@ pub unsafe extern "C-unwind" fn lua_pcall_wrapper(l: *mut lua_State) -> c_int {
 
 /// Redis's `__redis__err__handler`: turn any error into an error table and record where
 /// it happened (the Lua caller when the error came from a C function).
+///
+/// # Safety
+/// Only called by Lua, as a C function of the state it was registered in.
 pub unsafe extern "C-unwind" fn error_handler(l: *mut lua_State) -> c_int {
     // SAFETY: called by Lua as a message handler with the error at index 1.
     unsafe {
@@ -532,6 +538,9 @@ pub unsafe extern "C-unwind" fn error_handler(l: *mut lua_State) -> c_int {
 }
 
 /// `__index` of protected globals: reading an undefined global is an error.
+///
+/// # Safety
+/// Only called by Lua, as a C function of the state it was registered in.
 pub unsafe extern "C-unwind" fn protected_table_error(l: *mut lua_State) -> c_int {
     // SAFETY: called by Lua as a metamethod (table, key).
     unsafe {
@@ -567,6 +576,9 @@ unsafe fn rand_state<'a>() -> Option<&'a mut u64> {
     unsafe { current_server().map(|s| &mut s.scripting.rand48) }
 }
 
+///
+/// # Safety
+/// Only called by Lua, as a C function of the state it was registered in.
 pub unsafe extern "C-unwind" fn math_random(l: *mut lua_State) -> c_int {
     // SAFETY: called by Lua.
     unsafe {
@@ -601,6 +613,9 @@ pub unsafe extern "C-unwind" fn math_random(l: *mut lua_State) -> c_int {
     }
 }
 
+///
+/// # Safety
+/// Only called by Lua, as a C function of the state it was registered in.
 pub unsafe extern "C-unwind" fn math_randomseed(l: *mut lua_State) -> c_int {
     // SAFETY: called by Lua.
     unsafe {
@@ -639,6 +654,9 @@ unsafe fn check_int(l: *mut lua_State, arg: c_int, fname: &str) -> Option<i64> {
 // redis.register_function (FUNCTION LOAD only)
 // ---------------------------------------------------------------------------------------
 
+///
+/// # Safety
+/// Only called by Lua, as a C function of the state it was registered in.
 pub unsafe extern "C-unwind" fn register_function(l: *mut lua_State) -> c_int {
     // SAFETY: called by Lua while a library loads.
     unsafe {

@@ -289,7 +289,9 @@ pub fn fmt_g(n: f64, prec: usize) -> String {
 
 /// `(long long)d` as C on x86-64 computes it: out-of-range and NaN give i64::MIN.
 pub fn c_double_to_i64(d: f64) -> i64 {
-    if d.is_nan() || d >= 9.223_372_036_854_775_807e18 || d < -9.223_372_036_854_775_808e18 {
+    // 2^63 is exactly representable; [-2^63, 2^63) is the range that converts.
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if !(-TWO_63..TWO_63).contains(&d) {
         i64::MIN
     } else {
         d as i64

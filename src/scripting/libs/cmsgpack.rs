@@ -215,13 +215,13 @@ unsafe fn decode_value(l: *mut lua_State, c: &mut Cursor) -> Result<(), DecodeEr
         }
         let b = c.p[c.pos];
         match b {
-            0xcc | 0xcd | 0xce | 0xcf => {
+            0xcc..=0xcf => {
                 let n = 1 << (b - 0xcc);
                 c.need(1 + n)?;
                 ffi::lua_pushnumber(l, c.be(1, n) as f64);
                 c.pos += 1 + n;
             }
-            0xd0 | 0xd1 | 0xd2 | 0xd3 => {
+            0xd0..=0xd3 => {
                 let n = 1 << (b - 0xd0);
                 c.need(1 + n)?;
                 let raw = c.be(1, n);
@@ -248,7 +248,7 @@ unsafe fn decode_value(l: *mut lua_State, c: &mut Cursor) -> Result<(), DecodeEr
                 ffi::lua_pushnumber(l, f64::from_bits(c.be(1, 8)));
                 c.pos += 9;
             }
-            0xd9 | 0xda | 0xdb => {
+            0xd9..=0xdb => {
                 let n = 1 << (b - 0xd9);
                 c.need(1 + n)?;
                 let len = c.be(1, n) as usize;
