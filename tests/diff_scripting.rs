@@ -173,6 +173,9 @@ FUNCTION LOAD "#!lua name=mylib\nredis.register_function('f1', function() return
 FUNCTION LOAD REPLACE "#!lua name=mylib\nredis.register_function('f1', function() return 2 end)"
 FCALL f1 0
 FUNCTION LOAD "return 1"
+FUNCTION LOAD foo "#!lua name=a\nredis.register_function('a', function() end)"
+FUNCTION LOAD replace
+FUNCTION LOAD a b c d
 FUNCTION LOAD "#!lua name=x"
 FUNCTION LOAD "#!lua name=x\nreturn 1"
 FUNCTION LOAD "#!lua name=y\nredis.call('ping')"

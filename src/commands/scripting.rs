@@ -287,17 +287,18 @@ fn script_help(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
 // ---------------------------------------------------------------------------------------
 
 fn function_load(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
-    let (replace, code) = match a.len() {
-        3 => (false, a[2]),
-        4 if is(a[2], "replace") => (true, a[3]),
-        4 => {
+    // Options before the code (the last argument): only REPLACE, repeatable.
+    let mut replace = false;
+    for opt in &a[2..a.len() - 1] {
+        if !is(opt, "replace") {
             return Err(CmdError::msg(format!(
                 "ERR Unknown option given: {}",
-                String::from_utf8_lossy(a[2])
+                String::from_utf8_lossy(opt)
             )));
         }
-        _ => return Err(CmdError::msg("ERR Unknown option given")),
-    };
+        replace = true;
+    }
+    let code = a[a.len() - 1];
     let name = Functions::load(ctx.srv, ctx.client, code, replace)?;
     ctx.reply().bulk(name.as_bytes());
     Ok(())
