@@ -911,3 +911,22 @@ fn wrongtype_errors_on_other_types() {
         c.expect(&["TYPE", "l2"], b"+string\r\n");
     });
 }
+
+/// Regression: plain SET replaced only strings and answered WRONGTYPE for other types.
+#[test]
+fn set_overwrites_keys_of_other_types() {
+    common::on_both(|c| {
+        c.expect(&["FLUSHALL"], "+OK\r\n");
+        c.expect(&["HSET", "h", "f", "v"], ":1\r\n");
+        c.expect(&["SET", "h", "x", "NX"], "$-1\r\n");
+        c.expect(&["SET", "h", "x"], "+OK\r\n");
+        c.expect(&["TYPE", "h"], "+string\r\n");
+        c.expect(&["HSET", "h2", "f", "v"], ":1\r\n");
+        c.expect(
+            &["SET", "h2", "x", "GET"],
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+        );
+        c.expect(&["SET", "h2", "x", "XX"], "+OK\r\n");
+        c.expect(&["GET", "h2"], "$1\r\nx\r\n");
+    });
+}

@@ -1,7 +1,7 @@
 //! Typed argument parsing shared by the command families, with Redis's error for each.
 
 use super::error::CmdError;
-use crate::util::numbers::{parse_f64, parse_i64};
+use crate::util::numbers::{parse_f64, parse_i64, parse_long_double_ok};
 
 /// An integer argument (`ERR value is not an integer or out of range`).
 pub fn int(arg: &[u8]) -> Result<i64, CmdError> {
@@ -68,14 +68,20 @@ pub fn expire_deadline(
 /// A blocking command's timeout (float seconds, Redis's `getTimeoutFromObjectOrReply`) as
 /// a deadline in unix ms; 0 means wait forever (`None`).
 pub fn timeout_deadline(arg: &[u8], now: i64) -> Result<Option<i64>, CmdError> {
-    let bad = || CmdError::msg("ERR timeout is not a float or out of range");
-    let secs = parse_f64(arg).ok_or_else(bad)?;
-    if secs < 0.0 {
-        return Err(CmdError::msg("ERR timeout is negative"));
-    }
-    let ms = secs * 1000.0;
-    if !ms.is_finite() || ms > (i64::MAX / 2) as f64 {
-        return Err(bad());
+    let negative = || CmdError::msg("ERR timeout is negative");
+    let Some(secs) = parse_f64(arg) else {
+        // Redis parses a long double: `1e400` is valid there, and its conversion to
+        // milliseconds overflows to a negative number.
+        return Err(match parse_long_double_ok(arg) {
+            Some(_) => negative(),
+            None => CmdError::msg("ERR timeout is not a float or out of range"),
+        });
+    };
+    // Redis truncates to whole milliseconds first (`-0.0001` is 0: wait forever); a value
+    // past the range of long long converts to LLONG_MIN on x86 (`inf`: negative).
+    let ms = (secs * 1000.0).trunc();
+    if !(0.0..9_223_372_036_854_775_808.0).contains(&ms) {
+        return Err(negative());
     }
     let ms = ms as i64;
     if ms == 0 {

@@ -14,6 +14,8 @@ pub mod pubsub;
 pub mod scripting;
 pub mod server;
 pub mod sets;
+pub mod sort;
+pub mod streams;
 pub mod strings;
 pub mod table;
 pub mod transactions;
@@ -68,6 +70,24 @@ impl Ctx<'_> {
     /// True when a blocked command runs again because one of its keys became ready.
     pub fn is_retry(&self) -> bool {
         self.client.retrying
+    }
+
+    /// Publish a keyspace notification for `key` in the client's database (Redis's
+    /// `notifyKeyspaceEvent`); a no-op unless `notify-keyspace-events` enables `class`.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.client.db;
+        self.notify_db(db, class, event, key);
+    }
+
+    /// [`Ctx::notify`] for a key in another database (MOVE, COPY ... DB).
+    pub fn notify_db(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
+        if self.srv.config.notify_keyspace_events & class == 0 {
+            return;
+        }
+        // Events the keyspace logged during this command (a key created: "new") come first,
+        // as Redis emits them at the moment they happen.
+        crate::server::notify::drain(self.srv, Some(&mut *self.client));
+        crate::server::notify::event(self.srv, Some(&mut *self.client), db, class, event, key);
     }
 
     /// Make the client wait on `keys` until data arrives or `deadline` (unix ms) passes.

@@ -310,6 +310,7 @@ fn config_set(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 fn apply_config_changes(srv: &mut ServerState, changed: &[&str]) -> CmdResult {
     for name in changed {
         match *name {
+            "notify-keyspace-events" => crate::server::notify::sync_flags(srv),
             "loglevel" | "logfile" => {
                 srv.log = crate::server::log::Logger::from_config(&srv.config);
             }

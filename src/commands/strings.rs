@@ -230,16 +230,12 @@ fn set(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let _ = max;
     // SET ... GET reads the old value as GET does (a keyspace hit or miss); a plain SET
     // only writes.
-    let old = if opts.get {
-        lookup_str(db, a[1], now)?
+    // SET overwrites a key of any type; only SET ... GET needs the old value to be a string.
+    let (exists, old_value) = if opts.get {
+        let old = lookup_str(db, a[1], now)?;
+        (old.is_some(), old.map(|s| s.clone()))
     } else {
-        lookup_str_write(db, a[1], now)?
-    };
-    let exists = old.is_some();
-    let old_value = if opts.get {
-        old.map(|s| s.clone())
-    } else {
-        None
+        (db.exists(a[1], now), None)
     };
     let blocked = match opts.cond {
         Cond::Always => false,

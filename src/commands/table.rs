@@ -72,6 +72,7 @@ pub enum Group {
     Transaction,
     PubSub,
     Scripting,
+    Stream,
 }
 
 impl Group {
@@ -91,6 +92,7 @@ impl Group {
             Group::Transaction => Some("@transaction"),
             Group::PubSub => None,
             Group::Scripting => Some("@scripting"),
+            Group::Stream => Some("@stream"),
         }
     }
 
@@ -110,6 +112,7 @@ impl Group {
             Group::Transaction => "transactions",
             Group::PubSub => "pubsub",
             Group::Scripting => "scripting",
+            Group::Stream => "stream",
         }
     }
 }
@@ -261,7 +264,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 13] {
+pub fn families() -> [&'static [Command]; 15] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -276,6 +279,8 @@ pub fn families() -> [&'static [Command]; 13] {
         super::transactions::COMMANDS,
         super::pubsub::COMMANDS,
         super::scripting::COMMANDS,
+        super::sort::COMMANDS,
+        super::streams::COMMANDS,
     ]
 }
 

@@ -32,7 +32,7 @@ pub struct Client {
     pub addr: SocketAddr,
     pub local_addr: SocketAddr,
     /// Unparsed request bytes.
-    pub qbuf: Vec<u8>,
+    pub qbuf: super::input::InputBuf,
     /// Peak size of `qbuf` since the last cron check, to decide when to shrink it.
     pub qbuf_peak: usize,
     pub decoder: Decoder,
@@ -109,7 +109,7 @@ impl Client {
             stream,
             addr,
             local_addr,
-            qbuf: Vec::new(),
+            qbuf: Default::default(),
             qbuf_peak: 0,
             decoder: Decoder::new(),
             reply: Reply::new(),
@@ -214,7 +214,7 @@ impl Client {
             self.ssubs.len(),
             self.multi.as_ref().map_or(-1, |m| m.len() as i64),
             self.qbuf.len(),
-            self.qbuf.capacity() - self.qbuf.len(),
+            self.qbuf.capacity().saturating_sub(self.qbuf.len()),
             self.qbuf.capacity(),
             self.qbuf_peak,
             self.pending_output(),

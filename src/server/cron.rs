@@ -81,8 +81,8 @@ fn clients_cron(state: &mut ServerState) {
             continue;
         }
         // Give back a large query buffer once the client is idle.
-        if c.qbuf.is_empty() && c.qbuf.capacity() > 32 * 1024 && !c.decoder.in_progress() {
-            c.qbuf = Vec::new();
+        if !c.decoder.in_progress() {
+            c.qbuf.shrink_if_idle(32 * 1024);
         }
         c.qbuf_peak = c.qbuf.capacity();
     }

@@ -7,14 +7,14 @@
 //! client whose unread replies exceed [`OUTPUT_PAUSE_BYTES`](super::client::OUTPUT_PAUSE_BYTES)
 //! is not read until it drains them.
 
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 
-use super::client::{Client, READ_CHUNK};
+use super::client::Client;
 use super::{ServerState, Shutdown, blocking, cron, unix_ms};
 use crate::commands;
 use crate::config::{Config, OBUF_NORMAL};
@@ -26,6 +26,8 @@ const LISTENER_BASE: usize = 1;
 pub(super) const CLIENT_BASE: usize = 64;
 /// Reads per client per loop iteration before others get their turn.
 pub(super) const READS_PER_TURN: usize = 4;
+/// Requests with at most this many arguments are passed without allocating.
+const SMALL_ARGV: usize = 16;
 
 pub struct Server {
     poll: Poll,
@@ -112,6 +114,7 @@ impl Server {
             .registry()
             .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
         self.signals = Some(signals);
+        // While a script is busy the loop does not poll: the busy hook reads this flag.
         let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
             signal_hook::flag::register(sig, flag.clone())?;
@@ -182,6 +185,7 @@ impl Server {
             self.collect_unblocked();
             if Instant::now() >= next_cron {
                 cron::tick(&mut self.state);
+                super::notify::drain(&mut self.state, None);
                 let hz = self.state.config.hz.clamp(1, 500) as u64;
                 next_cron = Instant::now() + Duration::from_millis(1000 / hz);
                 self.close_flagged();
@@ -426,12 +430,7 @@ impl Server {
 }
 
 pub(super) fn read_some(client: &mut Client) -> io::Result<usize> {
-    let len = client.qbuf.len();
-    client.qbuf.resize(len + READ_CHUNK, 0);
-    let r = client.stream.read(&mut client.qbuf[len..]);
-    let n = *r.as_ref().unwrap_or(&0);
-    client.qbuf.truncate(len + n);
-    r
+    client.qbuf.read_from(&mut client.stream)
 }
 
 /// Listen again with `tcp-backlog` (mio listens with its own default; Linux lets a
@@ -493,7 +492,8 @@ fn set_keepalive(stream: &TcpStream, interval: u64) {
 /// Decode and execute every complete request in the query buffer, stopping early when
 /// the client's output is paused or the connection is to be closed.
 pub(super) fn process_input(state: &mut ServerState, client: &mut Client) {
-    let mut qbuf = std::mem::take(&mut client.qbuf);
+    let mut input = std::mem::take(&mut client.qbuf);
+    let qbuf = input.as_slice();
     let mut start = 0;
     let max_bulk = state.config.proto_max_bulk_len as i64;
     while start < qbuf.len()
@@ -510,21 +510,28 @@ pub(super) fn process_input(state: &mut ServerState, client: &mut Client) {
             Ok(Some(Request::Empty { consumed })) => start += consumed,
             Ok(Some(Request::Multibulk { consumed })) => {
                 let base = start;
-                let args: Vec<&[u8]> = client
-                    .decoder
-                    .ranges()
-                    .iter()
-                    .map(|r| &qbuf[base + r.start..base + r.end])
-                    .collect();
-                commands::execute(state, client, &args);
+                let ranges = client.decoder.ranges();
+                let arg = |r: &std::ops::Range<usize>| &qbuf[base + r.start..base + r.end];
+                // Most commands have few arguments: no allocation for them.
+                if ranges.len() <= SMALL_ARGV {
+                    let mut argv: [&[u8]; SMALL_ARGV] = [&[]; SMALL_ARGV];
+                    for (slot, r) in argv.iter_mut().zip(ranges) {
+                        *slot = arg(r);
+                    }
+                    let n = ranges.len();
+                    commands::execute(state, client, &argv[..n]);
+                } else {
+                    let argv: Vec<&[u8]> = ranges.iter().map(arg).collect();
+                    commands::execute(state, client, &argv);
+                }
                 start += consumed;
-                after_command(state);
+                after_command(state, client);
             }
             Ok(Some(Request::Inline { consumed, args })) => {
                 let args: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
                 commands::execute(state, client, &args);
                 start += consumed;
-                after_command(state);
+                after_command(state, client);
             }
             Err(e) => {
                 let msg = format!("ERR {e}");
@@ -538,13 +545,17 @@ pub(super) fn process_input(state: &mut ServerState, client: &mut Client) {
             }
         }
     }
-    qbuf.drain(..start);
-    client.qbuf_peak = client.qbuf_peak.max(qbuf.capacity());
-    client.qbuf = qbuf;
+    input.consume(start);
+    client.qbuf_peak = client.qbuf_peak.max(input.capacity());
+    client.qbuf = input;
 }
 
-/// Work that follows every command: serve clients blocked on keys it created.
-fn after_command(state: &mut ServerState) {
+/// Work that follows every command: events the keyspace logged (expired, new keys),
+/// then clients blocked on keys it created.
+fn after_command(state: &mut ServerState, client: &mut Client) {
+    if state.config.notify_keyspace_events != 0 {
+        super::notify::drain(state, Some(client));
+    }
     if state.blocking.count > 0 {
         blocking::serve_ready(state);
     }

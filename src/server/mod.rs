@@ -11,7 +11,9 @@ pub mod busy;
 pub mod client;
 pub mod cron;
 pub mod event_loop;
+pub mod input;
 pub mod log;
+pub mod notify;
 pub mod pubsub;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -157,6 +159,8 @@ pub struct ServerState {
     pub scripting: crate::scripting::Scripting,
     /// What the event loop lends to a busy script to serve other clients (set by bind).
     pub busy_io: Option<busy::BusyIo>,
+    /// Modifications counted outside the databases (FLUSHALL of empty databases...).
+    pub dirty_base: u64,
 }
 
 impl ServerState {
@@ -169,7 +173,7 @@ impl ServerState {
             .collect();
         let dbs = (0..config.databases.max(1)).map(|_| Db::new()).collect();
         let log = log::Logger::from_config(&config);
-        ServerState {
+        let mut state = ServerState {
             dbs,
             clients: Clients::default(),
             stats: Stats::default(),
@@ -189,12 +193,20 @@ impl ServerState {
             pubsub: pubsub::PubSub::default(),
             scripting: crate::scripting::Scripting::new(),
             busy_io: None,
+            dirty_base: 0,
             config,
-        }
+        };
+        notify::sync_flags(&mut state);
+        state
     }
 
     pub fn refresh_clock(&mut self) {
         self.now_ms = unix_ms();
+    }
+
+    /// Modifications since start across databases (save points, AOF propagation).
+    pub fn dirty(&self) -> u64 {
+        self.dirty_base + self.dbs.iter().map(|d| d.dirty).sum::<u64>()
     }
 
     pub fn requires_auth(&self) -> bool {

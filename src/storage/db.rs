@@ -13,6 +13,10 @@ use super::value::Value;
 
 pub type Key = Box<[u8]>;
 
+/// Notification classes Db reports itself (same bits as `config::notify`).
+pub const EVENT_EXPIRED: u32 = crate::config::notify::EXPIRED;
+pub const EVENT_NEW: u32 = crate::config::notify::NEW;
+
 #[derive(Debug)]
 pub struct Entry {
     pub value: Value,
@@ -41,6 +45,12 @@ pub struct Db {
     pub misses: u64,
     /// Running estimate of the TTL left on volatile keys, ms (INFO keyspace `avg_ttl`).
     pub avg_ttl: i64,
+    /// Keyspace-notification classes that Db itself reports (expired, new): the server
+    /// sets it from `notify-keyspace-events` and drains `events` after each command.
+    pub log_events: u32,
+    pub events: Vec<(u32, &'static str, Key)>,
+    /// Modifications since start (Redis's `server.dirty`, per database): every `touch`.
+    pub dirty: u64,
 }
 
 /// The outcome of one active-expiry pass over a database.
@@ -78,6 +88,7 @@ impl Db {
                 self.keys.remove(key);
                 self.expired += 1;
                 self.touch(key);
+                self.log_event(EVENT_EXPIRED, "expired", key);
                 true
             }
             _ => false,
@@ -107,6 +118,13 @@ impl Db {
         self.keys.get_mut(key)
     }
 
+    /// The entry under `key` with no expiry check, stats or LRU update: for commands that
+    /// read several keys at once (SINTER, SUNION...) after looking each one up, which did
+    /// the expiry and the accounting.
+    pub fn get(&self, key: &[u8]) -> Option<&Entry> {
+        self.keys.get(key)
+    }
+
     pub fn exists(&mut self, key: &[u8], now: i64) -> bool {
         self.expire_if_needed(key, now);
         self.keys.contains_key(key)
@@ -124,8 +142,16 @@ impl Db {
             }
         } else {
             self.signal_ready(key);
+            self.log_event(EVENT_NEW, "new", key);
             self.keys.insert(key.into(), Entry { value, lru });
         }
+    }
+
+    /// An existing key received data its waiters may want (XADD to a stream, XGROUP
+    /// DESTROY): they get a chance to be served, as on creation (Redis's
+    /// `signalKeyAsReady` called by the command itself).
+    pub fn signal_key_ready(&mut self, key: &[u8]) {
+        self.signal_ready(key);
     }
 
     /// A key was created: clients blocked on it get a chance to be served (Redis's
@@ -143,6 +169,7 @@ impl Db {
     pub fn insert(&mut self, key: Key, value: Value, expire_at: Option<i64>, now: i64) {
         self.signal_ready(&key);
         self.touch(&key);
+        self.log_event(EVENT_NEW, "new", &key);
         if let Some(when) = expire_at {
             self.expires.insert(key.clone(), when);
         }
@@ -162,6 +189,9 @@ impl Db {
         let existed = self.keys.remove(key).is_some();
         if existed {
             self.touch(key);
+            // Redis's `signalDeletedKeyAsReady`: XREADGROUP waiters on a deleted stream are
+            // released with an error; other waiters just wait on.
+            self.signal_ready(key);
         }
         existed
     }
@@ -208,9 +238,16 @@ impl Db {
         self.avg_ttl = 0;
     }
 
+    fn log_event(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        if self.log_events & class != 0 {
+            self.events.push((class, event, key.into()));
+        }
+    }
+
     /// Record that `key` was modified, for WATCH (Redis's `touchWatchedKey`). Db's own
     /// mutators call this; handlers that change a value in place call it themselves.
     pub fn touch(&mut self, key: &[u8]) {
+        self.dirty += 1;
         if !self.watched.is_empty()
             && let Some(w) = self.watched.get_mut(key)
         {
@@ -334,6 +371,7 @@ impl Db {
             self.expires.remove(k);
             self.keys.remove(k);
             self.touch(k);
+            self.log_event(EVENT_EXPIRED, "expired", k);
         }
         self.expired += dead.len() as u64;
         ExpireStats {

@@ -143,6 +143,16 @@ impl IntSet {
         self.buf.capacity()
     }
 
+    /// Gives back the spare capacity growth left (Redis reallocates an intset to its exact
+    /// size on every change; callers do it once per command instead). A fresh exact-size
+    /// buffer rather than `Vec::shrink_to_fit`: glibc cannot split a small chunk in place,
+    /// so shrinking 32 bytes of capacity to 18 would keep the 48-byte chunk.
+    pub fn shrink_to_fit(&mut self) {
+        if self.buf.capacity() > self.buf.len() {
+            self.buf = self.buf.as_slice().to_vec();
+        }
+    }
+
     #[inline]
     fn body(&self) -> &[u8] {
         &self.buf[HDR_SIZE..]
