@@ -89,6 +89,21 @@ EVAL "redis.setresp(3) return type(redis.call('get','nokey'))" 0
 EVAL "return redis.call('select', 1)" 0
 EVAL "redis.call('select',1) redis.call('set','dbtest','1') return 1" 0
 GET dbtest
+EVAL "redis.call('del','h','z','st','l') redis.call('hset','h','f','v','g','w') redis.call('zadd','z',1.5,'m') redis.call('sadd','st','a') return redis.call('rpush','l','a','b')" 0
+EVAL "return redis.call('hgetall','h')" 0
+EVAL "redis.setresp(3) return redis.call('hgetall','h')" 0
+EVAL "redis.setresp(3) return redis.call('zscore','z','m')" 0
+EVAL "redis.setresp(3) return redis.call('smembers','st')" 0
+EVAL "redis.setresp(3) local r = redis.call('hgetall','h') return {type(r), type(r.map), r.map.f}" 0
+EVAL "redis.setresp(3) local r = redis.call('zscore','z','m') return {type(r), tostring(r.double)}" 0
+EVAL "return redis.call('lrange','l',0,-1)" 0
+EVAL "return redis.call('blpop','l',0)" 0
+EVAL "return redis.call('xread','block','0','streams','nostream','$')" 0
+EVAL "redis.setresp(3) return redis.call('xread','block','0','streams','nostream','$')" 0
+EVAL "return redis.call('lpush','h','x')" 0
+EVAL "return redis.pcall('lpush','h','x')" 0
+EVAL "return redis.call('zrange','z',0,-1,'withscores')" 0
+EVAL "redis.setresp(3) return redis.call('zrange','z',0,-1,'withscores')" 0
 EVAL "return redis.call('setbit','bm',7,1)" 0
 EVAL "return redis.call('bitcount','bm')" 0
 EVAL "return redis.call('pfadd','hll','a','b')" 0

@@ -67,6 +67,11 @@ impl Ctx<'_> {
         !self.client.in_exec && !self.client.in_script
     }
 
+    /// Whether the command runs from a script (`redis.call`).
+    pub fn in_script(&self) -> bool {
+        self.client.in_script
+    }
+
     /// True when a blocked command runs again because one of its keys became ready.
     pub fn is_retry(&self) -> bool {
         self.client.retrying
