@@ -6,6 +6,7 @@ pub mod args;
 pub mod bitmaps;
 pub mod connection;
 pub mod error;
+pub mod geo;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
