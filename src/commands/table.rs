@@ -267,7 +267,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 15] {
+pub fn families() -> [&'static [Command]; 16] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
