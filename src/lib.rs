@@ -14,6 +14,7 @@
 //! - [`server`]: the mio event loop, clients, cron, logging.
 //! - [`commands`]: the command table and one file per command family.
 //! - [`storage`]: databases, the incremental hash table, value encodings.
+//! - [`scripting`]: EVAL and FUNCTION on an embedded Lua 5.1 (`csrc/lua51`).
 //! - [`util`]: glob matching, Redis number parsing/formatting, argument splitting.
 //!
 //! See `docs/design.md` for the architecture in one page.
@@ -22,6 +23,7 @@ pub mod alloc;
 pub mod commands;
 pub mod config;
 pub mod protocol;
+pub mod scripting;
 pub mod server;
 pub mod storage;
 pub mod util;
