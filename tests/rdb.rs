@@ -1545,3 +1545,59 @@ fn corrupt_restore_payloads_never_panic() {
     }
     assert!(restored > 0);
 }
+
+/// Function libraries are saved by their code (FUNCTION2 records) and created again on
+/// load, in both directions with redis-server.
+#[test]
+fn functions_survive_restart_and_cross_with_redis() {
+    let lib = "#!lua name=mylib\nredis.register_function('twice', function(keys, args) return args[1] * 2 end)";
+    let lib2 = "#!lua name=other\nredis.register_function{function_name='hello', callback=function() return 'hi' end, flags={'no-writes'}}";
+    let dir = TempDir::new("functions");
+    let mut p = spawn(
+        Kind::Ferrokv,
+        dir.path(),
+        &[("enable-debug-command", "yes")],
+    );
+    p.ready();
+    let mut c = p.client();
+    assert_eq!(c.cmd(&["FUNCTION", "LOAD", lib]), b"$5\r\nmylib\r\n");
+    assert_eq!(c.cmd(&["FUNCTION", "LOAD", lib2]), b"$5\r\nother\r\n");
+    c.cmd(&["SET", "k", "v"]);
+    assert_eq!(c.cmd(&["SAVE"]), b"+OK\r\n");
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), b"+OK\r\n");
+    assert_eq!(c.cmd(&["FCALL", "twice", "0", "21"]), b":42\r\n");
+    p.shutdown(&["NOSAVE"]);
+    let check = |c: &mut RespClient| {
+        assert_eq!(
+            c.cmd(&["FCALL", "twice", "0", "21"]),
+            b":42\r\n",
+            "{}",
+            c.name
+        );
+        assert_eq!(
+            c.cmd(&["FCALL_RO", "hello", "0"]),
+            b"$2\r\nhi\r\n",
+            "{}",
+            c.name
+        );
+        assert_eq!(c.cmd(&["GET", "k"]), b"$1\r\nv\r\n");
+    };
+    let mut p = spawn(Kind::Ferrokv, dir.path(), &[]);
+    p.ready();
+    check(&mut p.client());
+    p.shutdown(&["NOSAVE"]);
+    check_rdb(&dir.file("dump.rdb"));
+    if !redis_available() {
+        return;
+    }
+    // ferrokv's file into Redis, Redis's save back into ferrokv.
+    let mut r = spawn(Kind::Redis, dir.path(), &[]);
+    r.ready();
+    check(&mut r.client());
+    assert_eq!(r.client().cmd(&["SAVE"]), b"+OK\r\n");
+    r.shutdown(&["NOSAVE"]);
+    let mut p = spawn(Kind::Ferrokv, dir.path(), &[]);
+    p.ready();
+    check(&mut p.client());
+    p.shutdown(&["NOSAVE"]);
+}

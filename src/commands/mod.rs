@@ -13,6 +13,7 @@ pub mod keys;
 pub mod lists;
 pub mod persistence;
 pub mod pubsub;
+pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -65,7 +66,12 @@ impl Ctx<'_> {
     /// Whether a blocking command may wait. Inside MULTI/EXEC and scripts it may not, and
     /// must reply as if it timed out.
     pub fn blocking_allowed(&self) -> bool {
-        !self.client.in_exec
+        !self.client.in_exec && !self.client.in_script
+    }
+
+    /// Whether the command runs from a script (`redis.call`).
+    pub fn in_script(&self) -> bool {
+        self.client.in_script
     }
 
     /// True when a blocked command runs again because one of its keys became ready.
@@ -159,7 +165,11 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
         reject(srv, client, crate::persistence::MISCONF_ERROR);
         return;
     }
-    if client.subscribed() && !client.reply.resp3 && !pubsub::allowed_while_subscribed(cmd) {
+    if client.subscribed()
+        && !client.reply.resp3
+        && !client.in_script
+        && !pubsub::allowed_while_subscribed(cmd)
+    {
         let msg = format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             cmd.name
@@ -171,6 +181,12 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
     if !cmd.has(flags::LOADING) && crate::persistence::is_loading(srv) {
         srv.cmd_stats[stat_slot].rejected += 1;
         reject(srv, client, crate::persistence::LOADING_ERROR);
+        return;
+    }
+    if srv.scripting.busy() && !client.in_script && !allowed_while_busy(cmd, args) {
+        srv.cmd_stats[stat_slot].rejected += 1;
+        let msg = crate::scripting::busy_error(&srv.scripting);
+        reject(srv, client, msg);
         return;
     }
     if client.multi.is_some() && !transactions::runs_inside_multi(cmd) {
@@ -227,8 +243,17 @@ fn reject(srv: &mut ServerState, client: &mut Client, msg: &str) {
     apply_reply_mode(client, start);
 }
 
+/// While a script runs past busy-reply-threshold only `allow_busy` commands run, and
+/// SHUTDOWN only with NOSAVE (Redis's processCommand and shutdownCommand).
+fn allowed_while_busy(cmd: &Command, args: &[&[u8]]) -> bool {
+    if !cmd.has(flags::ALLOW_BUSY) {
+        return false;
+    }
+    cmd.name != "shutdown" || args[1..].iter().any(|a| a.eq_ignore_ascii_case(b"nosave"))
+}
+
 /// INFO's total_error_replies and errorstats (by the error's first word).
-fn count_error(srv: &mut ServerState, msg: &str) {
+pub(crate) fn count_error(srv: &mut ServerState, msg: &str) {
     srv.stats.total_error_replies += 1;
     let code = msg.split(' ').next().unwrap_or("ERR");
     let codes = &mut srv.stats.error_codes;

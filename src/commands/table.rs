@@ -31,6 +31,7 @@ pub mod flags {
     pub const SENTINEL: u32 = 1 << 17;
     /// Not a COMMAND INFO flag: puts the command in the `@dangerous` ACL category.
     pub const DANGEROUS: u32 = 1 << 18;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 19;
 
     /// (flag, name) in the order Redis lists them in COMMAND INFO.
     pub const NAMES: &[(u32, &str)] = &[
@@ -48,6 +49,7 @@ pub mod flags {
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
         (MAY_REPLICATE, "may_replicate"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
         (NO_MULTI, "no_multi"),
         (MOVABLE_KEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
@@ -70,6 +72,7 @@ pub enum Group {
     Geo,
     Transaction,
     PubSub,
+    Scripting,
     Stream,
 }
 
@@ -90,6 +93,7 @@ impl Group {
             Group::Geo => Some("@geo"),
             Group::Transaction => Some("@transaction"),
             Group::PubSub => None,
+            Group::Scripting => Some("@scripting"),
             Group::Stream => Some("@stream"),
         }
     }
@@ -110,6 +114,7 @@ impl Group {
             Group::Geo => "geo",
             Group::Transaction => "transactions",
             Group::PubSub => "pubsub",
+            Group::Scripting => "scripting",
             Group::Stream => "stream",
         }
     }
@@ -262,7 +267,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 16] {
+pub fn families() -> [&'static [Command]; 17] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -277,6 +282,7 @@ pub fn families() -> [&'static [Command]; 16] {
         super::geo::COMMANDS,
         super::transactions::COMMANDS,
         super::pubsub::COMMANDS,
+        super::scripting::COMMANDS,
         super::sort::COMMANDS,
         super::streams::COMMANDS,
         super::persistence::COMMANDS,

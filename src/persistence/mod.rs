@@ -80,9 +80,6 @@ pub struct State {
     pub loading: Option<Loading>,
     pub last_load_keys_loaded: u64,
     pub last_load_keys_expired: u64,
-    /// Function libraries found in a loaded file: written back by the next save, so a file
-    /// passing through ferrokv keeps them (ferrokv does not run them).
-    pub functions: Vec<Vec<u8>>,
 }
 
 impl State {
@@ -99,7 +96,6 @@ impl State {
             loading: None,
             last_load_keys_loaded: 0,
             last_load_keys_expired: 0,
-            functions: Vec::new(),
         }
     }
 }
@@ -155,15 +151,15 @@ fn write_file(srv: &ServerState, log: &dyn Fn(Level, &str)) -> Result<(), SaveFa
     let path = rdb_path(srv);
     let tmp = temp_path(srv, std::process::id());
     let (aux, snap, fo) = options(srv);
-    match rdb::save_file(
-        &path,
-        &tmp,
-        &srv.dbs,
-        &srv.persist.functions,
-        &aux,
-        &snap,
-        &fo,
-    ) {
+    // Function libraries are saved by their code, as Redis's rdbSaveFunctions.
+    let functions: Vec<&[u8]> = srv
+        .scripting
+        .functions
+        .libs
+        .values()
+        .map(|l| l.code.as_slice())
+        .collect();
+    match rdb::save_file(&path, &tmp, &srv.dbs, &functions, &aux, &snap, &fo) {
         Ok(_) => {
             log(Level::Notice, "DB saved on disk");
             Ok(())
@@ -564,6 +560,13 @@ pub fn finish_loading(srv: &mut ServerState, wait: bool) -> bool {
     };
     match result {
         Ok(outcome) => {
+            // Libraries run Lua, which lives on this thread: they are created here.
+            if let Err(e) = load_functions(srv, &outcome.functions, false) {
+                srv.log.warning(&format!(
+                    "{e} Terminating server after rdb file reading failure."
+                ));
+                std::process::exit(1);
+            }
             for (live, loaded) in srv.dbs.iter_mut().zip(dbs) {
                 live.adopt_keyspace(loaded);
             }
@@ -579,17 +582,20 @@ pub fn finish_loading(srv: &mut ServerState, wait: bool) -> bool {
     }
 }
 
+/// Create the function libraries a file held (rdbFunctionLoad); a library that fails to
+/// load fails the whole load, as in Redis.
+fn load_functions(srv: &mut ServerState, codes: &[Vec<u8>], replace: bool) -> Result<(), String> {
+    if codes.is_empty() {
+        return Ok(());
+    }
+    crate::scripting::functions::Functions::load_from_rdb(srv, codes, replace)
+        .map_err(|e| format!("Failed loading library, {e}."))
+}
+
 /// After any successful load: INFO figures, log lines, the change counter baseline.
 fn finish_load_stats(srv: &mut ServerState, outcome: &LoadOutcome, secs: f64) {
     srv.persist.last_load_keys_loaded = outcome.keys_loaded;
     srv.persist.last_load_keys_expired = outcome.keys_expired;
-    srv.persist.functions = outcome.functions.clone();
-    if !outcome.functions.is_empty() {
-        srv.log.warning(&format!(
-            "The RDB file holds {} function libraries: kept for the next save, but not loaded (no scripting support)",
-            outcome.functions.len()
-        ));
-    }
     if outcome.empty_keys_skipped > 0 {
         srv.log.warning(&format!(
             "Done loading RDB, keys loaded: {}, keys expired: {}, empty keys skipped: {}.",
@@ -613,6 +619,8 @@ pub fn load_now(srv: &mut ServerState, flush: bool, merge: bool) -> Result<(), L
         for db in srv.dbs.iter_mut() {
             db.clear();
         }
+        // DEBUG RELOAD empties the functions too (emptyData without NOFUNCTIONS).
+        srv.scripting.functions.flush();
     }
     let path = rdb_path(srv);
     let logger = srv.log.clone();
@@ -622,6 +630,14 @@ pub fn load_now(srv: &mut ServerState, flush: bool, merge: bool) -> Result<(), L
     let r = rdb::load_file(&path, &mut srv.dbs, &opts);
     match r {
         Ok(outcome) => {
+            if let Err(msg) = load_functions(srv, &outcome.functions, merge) {
+                srv.log.warning(&msg);
+                return Err(LoadError {
+                    path: path.display().to_string(),
+                    offset: 0,
+                    msg,
+                });
+            }
             finish_load_stats(srv, &outcome, started.elapsed().as_secs_f64());
             Ok(())
         }

@@ -7,6 +7,7 @@
 //! handlers that inspect other clients (CLIENT LIST/KILL) can borrow the table.
 
 pub mod blocking;
+pub mod busy;
 pub mod client;
 pub mod cron;
 pub mod event_loop;
@@ -155,6 +156,9 @@ pub struct ServerState {
     pub log: log::Logger,
     pub blocking: blocking::Blocking,
     pub pubsub: pubsub::PubSub,
+    pub scripting: crate::scripting::Scripting,
+    /// What the event loop lends to a busy script to serve other clients (set by bind).
+    pub busy_io: Option<busy::BusyIo>,
     /// Modifications counted outside the databases (FLUSHALL of empty databases...).
     pub dirty_base: u64,
     /// Snapshots: last save, BGSAVE child, loading (see [`crate::persistence`]).
@@ -189,6 +193,8 @@ impl ServerState {
             log,
             blocking: blocking::Blocking::default(),
             pubsub: pubsub::PubSub::default(),
+            scripting: crate::scripting::Scripting::new(),
+            busy_io: None,
             dirty_base: 0,
             persist: crate::persistence::State::new(now),
             config,

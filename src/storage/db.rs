@@ -16,6 +16,7 @@ pub type Key = Box<[u8]>;
 /// Notification classes Db reports itself (same bits as `config::notify`).
 pub const EVENT_EXPIRED: u32 = crate::config::notify::EXPIRED;
 pub const EVENT_NEW: u32 = crate::config::notify::NEW;
+pub const EVENT_KEY_MISS: u32 = crate::config::notify::KEY_MISS;
 
 #[derive(Debug)]
 pub struct Entry {
@@ -45,7 +46,7 @@ pub struct Db {
     pub misses: u64,
     /// Running estimate of the TTL left on volatile keys, ms (INFO keyspace `avg_ttl`).
     pub avg_ttl: i64,
-    /// Keyspace-notification classes that Db itself reports (expired, new): the server
+    /// Keyspace-notification classes that Db itself reports (expired, new, keymiss): the server
     /// sets it from `notify-keyspace-events` and drains `events` after each command.
     pub log_events: u32,
     pub events: Vec<(u32, &'static str, Key)>,
@@ -110,9 +111,22 @@ impl Db {
                 Some(e)
             }
             None => {
+                // Field by field: `self.keys` is still borrowed for the hit arm.
                 self.misses += 1;
+                if self.log_events & EVENT_KEY_MISS != 0 {
+                    self.events.push((EVENT_KEY_MISS, "keymiss", key.into()));
+                }
                 None
             }
+        }
+    }
+
+    /// A read lookup found nothing: a keyspace miss and, when `notify` (Redis's lookups
+    /// without `LOOKUP_NONOTIFY`), a `keymiss` event.
+    pub fn miss(&mut self, key: &[u8], notify: bool) {
+        self.misses += 1;
+        if notify {
+            self.log_event(EVENT_KEY_MISS, "keymiss", key);
         }
     }
 
@@ -434,6 +448,24 @@ mod tests {
         assert_eq!(db.len(), 0);
         assert_eq!(db.volatile_len(), 0);
         assert_eq!(db.expired, 1);
+    }
+
+    #[test]
+    fn read_misses_log_keymiss_only_when_enabled() {
+        let mut db = Db::new();
+        assert!(db.lookup(b"a", 0).is_none());
+        assert!(db.events.is_empty());
+        db.log_events = EVENT_KEY_MISS | EVENT_EXPIRED;
+        db.insert(b"k".as_slice().into(), Value::string(b"v"), Some(10), 0);
+        assert!(db.lookup(b"k", 5).is_some());
+        assert!(db.lookup(b"k", 10).is_none());
+        db.miss(b"quiet", false);
+        let logged: Vec<(&str, &[u8])> = db.events.iter().map(|(_, e, k)| (*e, &**k)).collect();
+        assert_eq!(
+            logged,
+            [("expired", b"k".as_slice()), ("keymiss", b"k".as_slice())]
+        );
+        assert_eq!(db.misses, 3);
     }
 
     #[test]

@@ -97,7 +97,7 @@ pub fn save_file(
     path: &Path,
     tmp: &Path,
     dbs: &[Db],
-    functions: &[Vec<u8>],
+    functions: &[&[u8]],
     aux: &Aux,
     snap: &SnapshotOptions,
     fo: &FileOptions,

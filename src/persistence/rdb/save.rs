@@ -50,7 +50,7 @@ pub struct SnapshotOptions {
 pub fn write_snapshot<W: Write>(
     w: &mut Writer<W>,
     dbs: &[Db],
-    functions: &[Vec<u8>],
+    functions: &[&[u8]],
     aux: &Aux,
     opts: &SnapshotOptions,
 ) -> io::Result<u64> {
