@@ -15,6 +15,8 @@
 //! - [`server`]: the mio event loop, clients, cron, logging.
 //! - [`commands`]: the command table and one file per command family.
 //! - [`storage`]: databases, the incremental hash table, value encodings.
+//! - [`persistence`]: RDB snapshots (SAVE, BGSAVE by fork, loading at start-up), DUMP/RESTORE.
+//! - [`scripting`]: EVAL and FUNCTION on an embedded Lua 5.1 (`csrc/lua51`).
 //! - [`util`]: glob matching, Redis number parsing/formatting, argument splitting.
 //!
 //! See `docs/design.md` for the architecture in one page.
@@ -22,7 +24,9 @@
 pub mod alloc;
 pub mod commands;
 pub mod config;
+pub mod persistence;
 pub mod protocol;
+pub mod scripting;
 pub mod server;
 pub mod storage;
 pub mod util;

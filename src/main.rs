@@ -51,6 +51,12 @@ fn main() -> ExitCode {
         std::process::id(),
         port
     ));
+    // Load `dir/dbfilename`: a small file before the first client is served, a large one
+    // on a thread while clients get -LOADING.
+    if let Err(e) = ferrokv::persistence::load_at_startup(&mut server.state, 200) {
+        eprintln!("# {e}");
+        return ExitCode::from(1);
+    }
     match server.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

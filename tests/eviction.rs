@@ -369,3 +369,30 @@ fn oom_error_and_eviction_stats_in_info() {
     c.expect_err(&["SET", "k", "v"], OOM);
     assert!(info_text(&mut c, "errorstats").contains("errorstat_OOM:count=1"));
 }
+
+fn scripts_out_of_memory(c: &mut RespClient) {
+    c.expect(&["SET", "k", "v"], "+OK\r\n");
+    c.expect(&["CONFIG", "SET", "maxmemory", "1"], "+OK\r\n");
+    // The script runs (EVAL is not `denyoom`), but may not start writing.
+    c.expect_err(&["EVAL", "return redis.call('set','a','b')", "0"], OOM);
+    c.expect_err(&["EVAL", "return redis.pcall('set','a','b')", "0"], OOM);
+    c.expect(
+        &["EVAL", "return redis.call('get','k')", "0"],
+        "$1\r\nv\r\n",
+    );
+    c.expect(&["EVAL", "return redis.call('del','k')", "0"], ":1\r\n");
+    c.expect(&["CONFIG", "SET", "maxmemory", "0"], "+OK\r\n");
+    c.expect(
+        &["EVAL", "return redis.call('set','a','b')", "0"],
+        "+OK\r\n",
+    );
+}
+
+#[test]
+fn scripts_may_not_start_writing_when_out_of_memory() {
+    let s = start_ferrokv(&[]);
+    scripts_out_of_memory(&mut s.client());
+    if let Some(r) = start_redis_with(&[]) {
+        scripts_out_of_memory(&mut r.client());
+    }
+}

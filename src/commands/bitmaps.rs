@@ -1,12 +1,18 @@
 //! Bitmap commands (Redis's bitops.c): SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD and
 //! BITFIELD_RO. Bitmaps are plain strings; bit 0 is the most significant bit of byte 0.
 //! The bit-level helpers are in [`crate::util::bits`].
+//!
+//! Keyspace events as Redis 7.0.15: SETBIT and BITFIELD publish `setbit` only when the
+//! string was created, grew, or had a bit change (a BITFIELD write that failed on
+//! OVERFLOW FAIL counts for nothing); BITOP publishes `set`, or `del` when its empty result
+//! removed the destination.
 
 use super::Ctx;
 use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
 use super::strings::lookup_str_write;
 use super::table::{Command, Group, cmd, flags::*};
+use crate::config::notify;
 use crate::storage::Db;
 use crate::storage::value::{Str, Value};
 use crate::util::bits::{self, Overflow};
@@ -50,16 +56,17 @@ fn bit_offset(ctx: &Ctx, arg: &[u8], hash_bits: Option<u32>) -> Result<u64, CmdE
 }
 
 /// The string under `key` as raw bytes grown with zeros to hold bit `max_bit`, created when
-/// absent (Redis's `lookupStringForBitCommand`). Bit commands leave strings `raw`.
+/// absent (Redis's `lookupStringForBitCommand`), and whether it was created or grew (Redis's
+/// `dirty`: such a write counts as a change even if no bit flips). Bit commands leave
+/// strings `raw`.
 fn string_for_bits<'a>(
     db: &'a mut Db,
     key: &[u8],
     max_bit: u64,
     now: i64,
-) -> Result<&'a mut Vec<u8>, CmdError> {
+) -> Result<(&'a mut Vec<u8>, bool), CmdError> {
     let need = (max_bit >> 3) as usize + 1;
-    // Every caller modifies the string it gets (SETBIT, BITFIELD writes).
-    db.touch(key);
+    let mut dirty = false;
     if lookup_str_write(db, key, now)?.is_none() {
         db.insert(
             key.into(),
@@ -67,14 +74,16 @@ fn string_for_bits<'a>(
             None,
             now,
         );
+        dirty = true;
     }
     match db.peek(key, now).map(|e| &mut e.value) {
         Some(Value::Str(s)) => {
             let v = s.make_raw();
             if v.len() < need {
                 v.resize(need, 0);
+                dirty = true;
             }
-            Ok(v)
+            Ok((v, dirty))
         }
         _ => Err(CmdError::WrongType),
     }
@@ -96,11 +105,16 @@ fn setbit(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if on & !1 != 0 {
         return Err(bit_err());
     }
-    let (db, reply, now) = ctx.db_and_reply();
-    let v = string_for_bits(db, a[1], offset, now)?;
+    let (db, _, now) = ctx.db_and_reply();
+    let (v, dirty) = string_for_bits(db, a[1], offset, now)?;
     let old = bits::get_bit(v, offset);
     bits::set_bit(v, offset, on == 1);
-    reply.int(old as i64);
+    // Redis 7.0.15 signals nothing when the bit already had this value.
+    if dirty || old != (on == 1) {
+        db.touch(a[1]);
+        ctx.notify(notify::STRING, "setbit", a[1]);
+    }
+    ctx.reply().int(old as i64);
     Ok(())
 }
 
@@ -201,7 +215,7 @@ fn bitop(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             "ERR BITOP NOT must be called with a single source key.",
         ));
     }
-    let (db, reply, now) = ctx.db_and_reply();
+    let (db, _, now) = ctx.db_and_reply();
     let mut sources = Vec::with_capacity(a.len() - 3);
     for key in &a[3..] {
         sources.push(read_bytes(db, key, now)?.unwrap_or_default());
@@ -209,11 +223,14 @@ fn bitop(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let result = bits::bitop(op, &sources);
     let len = result.len();
     if result.is_empty() {
-        db.delete(a[2]);
+        if db.delete(a[2]) {
+            ctx.notify(notify::GENERIC, "del", a[2]);
+        }
     } else {
         db.set(a[2], Value::Str(Str::Raw(Box::new(result))), false, now);
+        ctx.notify(notify::STRING, "set", a[2]);
     }
-    reply.int(len as i64);
+    ctx.reply().int(len as i64);
     Ok(())
 }
 
@@ -326,18 +343,32 @@ fn bitfield_generic(ctx: &mut Ctx, a: &[&[u8]], readonly_cmd: bool) -> CmdResult
         .map(|f| f.offset + f.bits as u64 - 1)
         .max()
         .unwrap_or(0);
-    let v = string_for_bits(db, a[1], max_bit, now)?;
+    let (v, dirty) = string_for_bits(db, a[1], max_bit, now)?;
     reply.array(fields.len());
+    // Writes that changed the string (Redis's `changes`): every successful write when the
+    // string was created or grew, else those that changed their field.
+    let mut changes = 0;
     for f in &fields {
+        let before = bits::field_get(v, f.offset, f.bits, f.signed);
         let outcome = match f.op {
-            FieldOp::Get => Some(bits::field_get(v, f.offset, f.bits, f.signed)),
+            FieldOp::Get => Some(before),
             FieldOp::Set(n) => bits::field_set(v, f.offset, f.bits, f.signed, n, f.overflow),
             FieldOp::IncrBy(n) => bits::field_incr(v, f.offset, f.bits, f.signed, n, f.overflow),
         };
+        if !matches!(f.op, FieldOp::Get)
+            && outcome.is_some()
+            && (dirty || bits::field_get(v, f.offset, f.bits, f.signed) != before)
+        {
+            changes += 1;
+        }
         match outcome {
             Some(n) => reply.int(n),
             None => reply.null(),
         }
+    }
+    if changes > 0 {
+        db.touch(a[1]);
+        ctx.notify(notify::STRING, "setbit", a[1]);
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ pub static COMMANDS: &[Command] = &[
     cmd(
         "auth",
         -2,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
         (0, 0, 0),
         C,
         auth,
@@ -26,7 +26,7 @@ pub static COMMANDS: &[Command] = &[
     cmd(
         "hello",
         -1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
         (0, 0, 0),
         C,
         hello,

@@ -1,10 +1,13 @@
 //! HyperLogLog commands: PFADD, PFCOUNT, PFMERGE, PFDEBUG. The data format and the
 //! estimator are in [`crate::storage::hll`]; an HLL is an ordinary string value.
+//! Keyspace events as Redis 7.0: `pfadd` (class `$`) from PFADD when it changed the HLL
+//! (or created it) and from every successful PFMERGE.
 
 use super::Ctx;
 use super::args::is;
 use super::error::{CmdError, CmdResult};
 use super::table::{Command, Group, cmd, flags::*};
+use crate::config::notify;
 use crate::storage::Db;
 use crate::storage::hll::{self, Corrupt};
 use crate::storage::value::{Str, Value};
@@ -69,7 +72,7 @@ fn hll_read(db: &mut Db, key: &[u8], now: i64) -> Result<Option<Vec<u8>>, CmdErr
 
 fn pfadd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let sparse_max = ctx.srv.config.hll_sparse_max_bytes;
-    let (db, reply, now) = ctx.db_and_reply();
+    let (db, _, now) = ctx.db_and_reply();
     let mut updated = false;
     if hll_mut(db, a[1], now)?.is_none() {
         db.insert(
@@ -90,7 +93,10 @@ fn pfadd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         hll::invalidate(v);
         db.touch(a[1]);
     }
-    reply.int(updated as i64);
+    if updated {
+        ctx.notify(notify::STRING, "pfadd", a[1]);
+    }
+    ctx.reply().int(updated as i64);
     Ok(())
 }
 
@@ -130,7 +136,7 @@ fn pfcount(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 
 fn pfmerge(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let sparse_max = ctx.srv.config.hll_sparse_max_bytes;
-    let (db, reply, now) = ctx.db_and_reply();
+    let (db, _, now) = ctx.db_and_reply();
     // The destination takes part in the union too.
     let mut max = vec![0u8; hll::REGISTERS];
     let mut use_dense = false;
@@ -161,7 +167,8 @@ fn pfmerge(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     }
     hll::invalidate(v);
     db.touch(a[1]);
-    reply.ok();
+    ctx.notify(notify::STRING, "pfadd", a[1]);
+    ctx.reply().ok();
     Ok(())
 }
 

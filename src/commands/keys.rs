@@ -1,10 +1,17 @@
 //! Generic key commands (Redis's db.c and expire.c): existence, deletion, renaming,
 //! iteration (KEYS, SCAN, RANDOMKEY), TTLs, and OBJECT introspection.
+//!
+//! Keyspace events (class `g`) are Redis 7.0's: `del`, `rename_from` + `rename_to`,
+//! `move_from` + `move_to` (each in its own database), `copy_to`, `expire` (or `del` for a
+//! time already past), `persist`; only when a key changed. Read lookups that find nothing
+//! publish `keymiss` (class `m`), except OBJECT's (Redis's `LOOKUP_NONOTIFY`). Events
+//! precede the reply, except EXPIRE's `expire` (Redis replies first there).
 
 use super::Ctx;
 use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
 use super::table::{Command, Group, cmd, container, flags::*};
+use crate::config::notify;
 use crate::storage::Db;
 use crate::storage::db::{Entry, lru_clock};
 use crate::storage::value::{Str, Value};
@@ -67,26 +74,34 @@ static OBJECT: &[Command] = &[
 ];
 
 fn del(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
-    let (db, reply, now) = ctx.db_and_reply();
+    let now = ctx.now();
     let mut n = 0;
     for key in &a[1..] {
+        let db = ctx.db();
         // An expired key counts as absent, as in Redis.
         if db.exists(key, now) && db.delete(key) {
             n += 1;
+            ctx.notify(notify::GENERIC, "del", key);
         }
     }
-    reply.int(n);
+    ctx.reply().int(n);
     Ok(())
 }
 
 /// A read that is not an access (Redis's `LOOKUP_NOTOUCH`, used by EXISTS, TYPE, the TTL
 /// family and OBJECT): it counts as a keyspace hit or miss but leaves the LRU clock alone.
-fn lookup_notouch<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Option<&'a mut Entry> {
+/// A miss publishes `keymiss` unless `!notify_miss` (OBJECT's `LOOKUP_NONOTIFY`).
+fn lookup_notouch<'a>(
+    db: &'a mut Db,
+    key: &[u8],
+    now: i64,
+    notify_miss: bool,
+) -> Option<&'a mut Entry> {
     let found = db.peek(key, now).is_some();
     if found {
         db.hits += 1;
     } else {
-        db.misses += 1;
+        db.miss(key, notify_miss);
     }
     db.peek(key, now)
 }
@@ -95,7 +110,7 @@ fn exists(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let (db, reply, now) = ctx.db_and_reply();
     let n = a[1..]
         .iter()
-        .filter(|k| lookup_notouch(db, k, now).is_some())
+        .filter(|k| lookup_notouch(db, k, now, true).is_some())
         .count();
     reply.int(n as i64);
     Ok(())
@@ -114,7 +129,7 @@ fn touch(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 
 fn type_(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let (db, reply, now) = ctx.db_and_reply();
-    let name = lookup_notouch(db, a[1], now).map_or("none", |e| e.value.type_name());
+    let name = lookup_notouch(db, a[1], now, true).map_or("none", |e| e.value.type_name());
     reply.simple(name);
     Ok(())
 }
@@ -271,10 +286,12 @@ fn rename_generic(ctx: &mut Ctx, a: &[&[u8]], nx: bool) -> CmdResult {
     };
     db.delete(a[2]);
     db.insert(a[2].into(), entry.value, when, now);
+    ctx.notify(notify::GENERIC, "rename_from", a[1]);
+    ctx.notify(notify::GENERIC, "rename_to", a[2]);
     if nx {
-        reply.int(1);
+        ctx.reply().int(1);
     } else {
-        reply.ok();
+        ctx.reply().ok();
     }
     Ok(())
 }
@@ -309,6 +326,8 @@ fn move_(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if let Some((key, entry, when)) = dbs[src].take(a[1], now) {
         dbs[dst].insert(key, entry.value, when, now);
     }
+    ctx.notify_db(src, notify::GENERIC, "move_from", a[1]);
+    ctx.notify_db(dst, notify::GENERIC, "move_to", a[1]);
     ctx.client.reply.int(1);
     Ok(())
 }
@@ -350,6 +369,7 @@ fn copy(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         dbs[dst].delete(a[2]);
     }
     dbs[dst].insert(a[2].into(), value, when, now);
+    ctx.notify_db(dst, notify::GENERIC, "copy_to", a[2]);
     ctx.client.reply.int(1);
     Ok(())
 }
@@ -421,10 +441,13 @@ fn expire_generic(ctx: &mut Ctx, a: &[&[u8]], seconds: bool, relative: bool) -> 
     }
     if when <= now {
         db.delete(a[1]);
+        ctx.notify(notify::GENERIC, "del", a[1]);
+        ctx.reply().int(1);
     } else {
         db.set_expire(a[1], when);
+        reply.int(1);
+        ctx.notify(notify::GENERIC, "expire", a[1]);
     }
-    reply.int(1);
     Ok(())
 }
 
@@ -447,7 +470,7 @@ fn pexpireat(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 /// TTL family: -2 when absent, -1 without TTL, else remaining or absolute time.
 fn ttl_generic(ctx: &mut Ctx, key: &[u8], millis: bool, absolute: bool) -> CmdResult {
     let (db, reply, now) = ctx.db_and_reply();
-    if lookup_notouch(db, key, now).is_none() {
+    if lookup_notouch(db, key, now, true).is_none() {
         reply.int(-2);
         return Ok(());
     }
@@ -479,9 +502,13 @@ fn pexpiretime(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 }
 
 fn persist(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
-    let (db, reply, now) = ctx.db_and_reply();
+    let now = ctx.now();
+    let db = ctx.db();
     let n = db.exists(a[1], now) && db.persist(a[1]);
-    reply.int(n as i64);
+    if n {
+        ctx.notify(notify::GENERIC, "persist", a[1]);
+    }
+    ctx.reply().int(n as i64);
     Ok(())
 }
 
@@ -491,7 +518,7 @@ fn lfu_policy(ctx: &Ctx) -> bool {
 
 fn object_encoding(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let (db, reply, now) = ctx.db_and_reply();
-    match lookup_notouch(db, a[2], now) {
+    match lookup_notouch(db, a[2], now, false) {
         Some(e) => reply.bulk_str(e.value.encoding_name()),
         None => reply.null(),
     }
@@ -502,7 +529,7 @@ fn object_freq(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let lfu = lfu_policy(ctx);
     let (db, reply, now) = ctx.db_and_reply();
     let access = db.access_policy();
-    let Some(e) = lookup_notouch(db, a[2], now) else {
+    let Some(e) = lookup_notouch(db, a[2], now, false) else {
         reply.null();
         return Ok(());
     };
@@ -518,7 +545,7 @@ fn object_freq(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 fn object_idletime(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let lfu = lfu_policy(ctx);
     let (db, reply, now) = ctx.db_and_reply();
-    let Some(e) = lookup_notouch(db, a[2], now) else {
+    let Some(e) = lookup_notouch(db, a[2], now, false) else {
         reply.null();
         return Ok(());
     };
@@ -534,7 +561,7 @@ fn object_idletime(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 
 fn object_refcount(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let (db, reply, now) = ctx.db_and_reply();
-    match lookup_notouch(db, a[2], now).map(|e| &e.value) {
+    match lookup_notouch(db, a[2], now, false).map(|e| &e.value) {
         // Redis shares the objects for 0..9999: their refcount reads as INT_MAX.
         Some(Value::Str(Str::Int(n))) if (0..10000).contains(n) => reply.int(i32::MAX as i64),
         Some(_) => reply.int(1),

@@ -6,12 +6,15 @@ pub mod args;
 pub mod bitmaps;
 pub mod connection;
 pub mod error;
+pub mod geo;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod keys;
 pub mod lists;
 pub mod memory;
+pub mod persistence;
 pub mod pubsub;
+pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -64,7 +67,12 @@ impl Ctx<'_> {
     /// Whether a blocking command may wait. Inside MULTI/EXEC and scripts it may not, and
     /// must reply as if it timed out.
     pub fn blocking_allowed(&self) -> bool {
-        !self.client.in_exec
+        !self.client.in_exec && !self.client.in_script
+    }
+
+    /// Whether the command runs from a script (`redis.call`).
+    pub fn in_script(&self) -> bool {
+        self.client.in_script
     }
 
     /// True when a blocked command runs again because one of its keys became ready.
@@ -152,18 +160,45 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
         reject(srv, client, &CmdError::NoAuth.to_string());
         return;
     }
-    if srv.config.maxmemory > 0 && !client.in_exec && oom_rejects(srv, client, cmd) {
+    // Commands run by EXEC or a script were checked (and evictions done) for the command
+    // that runs them, as in Redis; scripts check `denyoom` calls themselves.
+    if srv.config.maxmemory > 0
+        && !client.in_exec
+        && !client.in_script
+        && oom_rejects(srv, client, cmd)
+    {
         srv.cmd_stats[stat_slot].rejected += 1;
         reject(srv, client, &CmdError::Oom.to_string());
         return;
     }
-    if client.subscribed() && !client.reply.resp3 && !pubsub::allowed_while_subscribed(cmd) {
+    // A failed background save stops writes (and PING) when save points are set.
+    if (cmd.has(flags::WRITE) || cmd.name == "ping") && crate::persistence::writes_denied(srv) {
+        srv.cmd_stats[stat_slot].rejected += 1;
+        reject(srv, client, crate::persistence::MISCONF_ERROR);
+        return;
+    }
+    if client.subscribed()
+        && !client.reply.resp3
+        && !client.in_script
+        && !pubsub::allowed_while_subscribed(cmd)
+    {
         let msg = format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             cmd.name
         );
         srv.cmd_stats[stat_slot].rejected += 1;
         reject(srv, client, &msg);
+        return;
+    }
+    if !cmd.has(flags::LOADING) && crate::persistence::is_loading(srv) {
+        srv.cmd_stats[stat_slot].rejected += 1;
+        reject(srv, client, crate::persistence::LOADING_ERROR);
+        return;
+    }
+    if srv.scripting.busy() && !client.in_script && !allowed_while_busy(cmd, args) {
+        srv.cmd_stats[stat_slot].rejected += 1;
+        let msg = crate::scripting::busy_error(&srv.scripting);
+        reject(srv, client, msg);
         return;
     }
     if client.multi.is_some() && !transactions::runs_inside_multi(cmd) {
@@ -207,7 +242,9 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
 /// memory without bound), but never EXEC without `denyoom` commands, DISCARD, QUIT, RESET.
 fn oom_rejects(srv: &mut ServerState, client: &mut Client, cmd: &Command) -> bool {
     use crate::server::maxmemory::{Evict, perform_evictions};
-    if perform_evictions(srv, Some(client)) != Evict::Fail {
+    let oom = perform_evictions(srv, Some(client)) == Evict::Fail;
+    srv.eviction.oom_at_command_start = oom;
+    if !oom {
         return false;
     }
     let root = cmd.name.split('|').next().unwrap_or(cmd.name);
@@ -258,8 +295,17 @@ fn reject(srv: &mut ServerState, client: &mut Client, msg: &str) {
     apply_reply_mode(client, start);
 }
 
+/// While a script runs past busy-reply-threshold only `allow_busy` commands run, and
+/// SHUTDOWN only with NOSAVE (Redis's processCommand and shutdownCommand).
+fn allowed_while_busy(cmd: &Command, args: &[&[u8]]) -> bool {
+    if !cmd.has(flags::ALLOW_BUSY) {
+        return false;
+    }
+    cmd.name != "shutdown" || args[1..].iter().any(|a| a.eq_ignore_ascii_case(b"nosave"))
+}
+
 /// INFO's total_error_replies and errorstats (by the error's first word).
-fn count_error(srv: &mut ServerState, msg: &str) {
+pub(crate) fn count_error(srv: &mut ServerState, msg: &str) {
     srv.stats.total_error_replies += 1;
     let code = msg.split(' ').next().unwrap_or("ERR");
     let codes = &mut srv.stats.error_codes;

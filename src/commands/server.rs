@@ -177,9 +177,11 @@ fn flushdb(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     flush_mode(a)?;
+    let removed: u64 = ctx.srv.dbs.iter().map(|d| d.len() as u64).sum();
     for db in ctx.srv.dbs.iter_mut() {
         db.clear();
     }
+    crate::persistence::after_flushall(ctx.srv, removed);
     ctx.reply().ok();
     Ok(())
 }
@@ -238,7 +240,18 @@ fn shutdown(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if abort {
         return Err(CmdError::msg("ERR No shutdown in progress."));
     }
-    // No persistence yet: nothing to save. The connection closes without a reply.
+    let save_choice = if nosave {
+        Some(false)
+    } else if save {
+        Some(true)
+    } else {
+        None
+    };
+    let force = a[1..].iter().any(|o| is(o, "force"));
+    if crate::persistence::prepare_shutdown(ctx.srv, save_choice, force).is_err() {
+        return Err(CmdError::msg("ERR Errors trying to SHUTDOWN. Check logs."));
+    }
+    // The connection closes without a reply.
     ctx.srv.shutdown = Some(Shutdown::Requested);
     ctx.client.close_asap = true;
     Ok(())
@@ -258,6 +271,8 @@ fn debug(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(3600.0)));
         }
         ctx.reply().ok();
+    } else if is(a[1], "reload") {
+        return super::persistence::debug_reload(ctx, a);
     } else if is(a[1], "log") && a.len() >= 3 {
         let msg = a[2..]
             .iter()
@@ -703,10 +718,7 @@ fn info_clients(ctx: &Ctx) -> String {
 }
 
 fn info_persistence(srv: &ServerState) -> String {
-    format!(
-        "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_last_write_status:ok\r\n",
-        srv.start_ms / 1000
-    )
+    crate::persistence::info(srv)
 }
 
 fn info_stats(srv: &ServerState) -> String {

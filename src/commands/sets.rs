@@ -8,6 +8,11 @@
 //! case analysis is kept. Computed sets start as an empty intset and take members one by
 //! one, as Redis builds them, so their encoding and hence their order (an intset replies in
 //! ascending order) match Redis's.
+//!
+//! Keyspace events as Redis 7.0, only when a key changed: `sadd`, `srem`, `spop`, SMOVE's
+//! `srem` on the source then `sadd` on the destination, `sinterstore`/`sunionstore`/
+//! `sdiffstore` on the destination, and `del` (class `g`) when a set is emptied or an empty
+//! result removes the destination.
 
 use std::collections::HashSet;
 
@@ -16,7 +21,7 @@ use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
 use super::keys::{parse_cursor, parse_scan_opts};
 use super::table::{Command, Group, cmd, flags::*};
-use crate::config::OBUF_NORMAL;
+use crate::config::{OBUF_NORMAL, notify};
 use crate::protocol::Reply;
 use crate::storage::Db;
 use crate::storage::set::{Elem, RANDOM_REHASH_STEPS, Set};
@@ -142,21 +147,33 @@ fn reply_members(reply: &mut Reply, set: &Set) {
     }
 }
 
-/// Delete `dst` and store `result` there unless it is empty; reply its cardinality (the
-/// STORE forms). The destination loses any TTL, as with SET.
-fn store_result(db: &mut Db, reply: &mut Reply, dst: &[u8], mut result: Set, now: i64) {
+/// Store `result` under `dst` (overwriting it, as Redis's `setKey`: a new key only if it
+/// was absent), or delete `dst` when the result is empty; reply its cardinality (the STORE
+/// forms). The destination loses any TTL, as with SET. Returns the event to publish after
+/// the reply, as Redis orders them: `event` for a stored set, `del` for a removed
+/// destination, nothing otherwise.
+fn store_result(
+    db: &mut Db,
+    reply: &mut Reply,
+    dst: &[u8],
+    mut result: Set,
+    now: i64,
+    event: &'static str,
+) -> Option<(u32, &'static str)> {
     result.shrink_to_fit();
-    db.delete(dst);
     let n = result.len();
-    if n > 0 {
-        db.insert(dst.into(), Value::Set(Box::new(result)), None, now);
-    }
     reply.int(n as i64);
+    if n > 0 {
+        db.set(dst, Value::Set(Box::new(result)), false, now);
+        Some((notify::SET, event))
+    } else {
+        db.delete(dst).then_some((notify::GENERIC, "del"))
+    }
 }
 
 fn sadd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let max = ctx.srv.config.set_max_intset_entries;
-    let (db, reply, now) = ctx.db_and_reply();
+    let (db, _, now) = ctx.db_and_reply();
     let add_all = |s: &mut Set| {
         let n = a[2..].iter().filter(|m| s.insert(m, max)).count();
         s.shrink_to_fit();
@@ -177,7 +194,10 @@ fn sadd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             n
         }
     };
-    reply.int(added as i64);
+    if added > 0 {
+        ctx.notify(notify::SET, "sadd", a[1]);
+    }
+    ctx.reply().int(added as i64);
     Ok(())
 }
 
@@ -204,7 +224,13 @@ fn srem(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         s.shrink_to_fit();
         db.touch(a[1]);
     }
-    reply.int(removed);
+    if removed > 0 {
+        ctx.notify(notify::SET, "srem", a[1]);
+    }
+    if emptied {
+        ctx.notify(notify::GENERIC, "del", a[1]);
+    }
+    ctx.reply().int(removed);
     Ok(())
 }
 
@@ -238,14 +264,22 @@ fn smove(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         return Ok(());
     }
     s.shrink_to_fit();
-    if s.is_empty() {
+    let emptied = s.is_empty();
+    if emptied {
         db.delete(src);
     }
     // For WATCH the source counts as modified; the destination only if the member was new
     // to it (Redis 7.0's signalModifiedKey calls).
     db.touch(src);
+    // The source's events come before the destination is created (its `new`).
+    ctx.notify(notify::SET, "srem", src);
+    if emptied {
+        ctx.notify(notify::GENERIC, "del", src);
+    }
+    let (db, _, now) = ctx.db_and_reply();
+    let mut added = true;
     if dst_exists {
-        let mut added = false;
+        added = false;
         if let Some(d) = lookup_set(db, dst, now, Access::Write)? {
             added = d.insert(m, max);
             d.shrink_to_fit();
@@ -258,7 +292,10 @@ fn smove(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         d.insert(m, max);
         db.insert(dst.into(), Value::Set(Box::new(d)), None, now);
     }
-    reply.int(1);
+    if added {
+        ctx.notify(notify::SET, "sadd", dst);
+    }
+    ctx.reply().int(1);
     Ok(())
 }
 
@@ -311,15 +348,22 @@ fn spop(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         return Ok(());
     };
     let mut rand = || rng.next_u64();
-    match s.pop_random(&mut rand) {
-        Some(m) => reply.bulk(&m),
-        None => reply.null(),
-    }
+    let popped = s.pop_random(&mut rand);
     s.shrink_to_fit();
-    if s.is_empty() {
+    let emptied = s.is_empty();
+    if emptied {
         db.delete(a[1]);
     }
     db.touch(a[1]);
+    // Redis's order: `spop`, the reply, then `del` for an emptied set.
+    ctx.notify(notify::SET, "spop", a[1]);
+    match popped {
+        Some(m) => ctx.reply().bulk(&m),
+        None => ctx.reply().null(),
+    }
+    if emptied {
+        ctx.notify(notify::GENERIC, "del", a[1]);
+    }
     Ok(())
 }
 
@@ -329,7 +373,13 @@ fn spop_count(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         _ => return Err(CmdError::msg("ERR value is out of range, must be positive")),
     };
     let max = ctx.srv.config.set_max_intset_entries;
-    let now = ctx.srv.now_ms;
+    let (db, reply, now) = ctx.db_and_reply();
+    if lookup_set(db, a[1], now, Access::Write)?.is_none() || count == 0 {
+        reply.set(0);
+        return Ok(());
+    }
+    // Redis publishes `spop` before it pops and replies.
+    ctx.notify(notify::SET, "spop", a[1]);
     let crate::server::ServerState { dbs, rng, .. } = &mut *ctx.srv;
     let db = &mut dbs[ctx.client.db];
     let reply = &mut ctx.client.reply;
@@ -338,16 +388,13 @@ fn spop_count(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         reply.set(0);
         return Ok(());
     };
-    if count == 0 {
-        reply.set(0);
-        return Ok(());
-    }
     let size = s.len() as u64;
     if count >= size {
         // The whole set, replied as SUNION of the one key would (a new set built from it).
         let all = union_of(&[Some(&*s)], max);
         reply_members(reply, &all);
         db.delete(a[1]);
+        ctx.notify(notify::GENERIC, "del", a[1]);
         return Ok(());
     }
     let remaining = size - count;
@@ -549,8 +596,11 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[&[u8]], mode: Inter<'_>) -> CmdResult {
             Inter::Reply => reply.set(0),
             Inter::Card(_) => reply.int(0),
             Inter::Store(dst) => {
-                db.delete(dst);
-                reply.int(0);
+                // Here (a source is missing) Redis publishes before replying.
+                if db.delete(dst) {
+                    ctx.notify(notify::GENERIC, "del", dst);
+                }
+                ctx.reply().int(0);
             }
         }
         return Ok(());
@@ -588,7 +638,9 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[&[u8]], mode: Inter<'_>) -> CmdResult {
             for e in members {
                 result.insert(e.bytes(&mut buf), max);
             }
-            store_result(db, reply, dst, result, now);
+            if let Some((class, event)) = store_result(db, reply, dst, result, now, "sinterstore") {
+                ctx.notify(class, event, dst);
+            }
         }
     }
     Ok(())
@@ -687,9 +739,16 @@ fn sunion_diff_generic(ctx: &mut Ctx, keys: &[&[u8]], dst: Option<&[u8]>, op: Se
         SetOp::Union => union_of(&sets, max),
         SetOp::Diff => diff_of(&sets, max),
     };
-    match dst {
-        None => reply_members(reply, &result),
-        Some(dst) => store_result(db, reply, dst, result, now),
+    let Some(dst) = dst else {
+        reply_members(reply, &result);
+        return Ok(());
+    };
+    let event = match op {
+        SetOp::Union => "sunionstore",
+        SetOp::Diff => "sdiffstore",
+    };
+    if let Some((class, event)) = store_result(db, reply, dst, result, now, event) {
+        ctx.notify(class, event, dst);
     }
     Ok(())
 }

@@ -465,12 +465,12 @@ fn sort_generic(ctx: &mut Ctx, a: &[&[u8]], readonly: bool) -> CmdResult {
                 }
             }
             let n = out.len();
-            let existed = db.delete(dst);
+            // Redis's `setKey`: an existing destination is overwritten (no `new` event).
             if n > 0 {
                 let list = make_list(out, list_cfg);
-                db.insert(dst.into(), Value::List(Box::new(list)), None, now);
+                db.set(dst, Value::List(Box::new(list)), false, now);
                 ctx.notify(notify::LIST, "sortstore", dst);
-            } else if existed {
+            } else if db.delete(dst) {
                 ctx.notify(notify::GENERIC, "del", dst);
             }
             ctx.reply().int(n as i64);

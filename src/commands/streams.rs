@@ -562,6 +562,7 @@ fn parse_read_args<'a>(
     a: &'a [&'a [u8]],
     xreadgroup: bool,
     now: i64,
+    in_script: bool,
 ) -> Result<ReadArgs<'a>, CmdError> {
     let mut block = None;
     let mut count = 0usize;
@@ -573,6 +574,12 @@ fn parse_read_args<'a>(
         let more = a.len() - i - 1;
         let o = cstr(a[i]);
         if is(o, "block") && more > 0 {
+            if in_script {
+                return Err(CmdError::msg(format!(
+                    "ERR {} command is not allowed with BLOCK option from scripts",
+                    String::from_utf8_lossy(a[0])
+                )));
+            }
             i += 1;
             let t = parse_i64(a[i])
                 .ok_or_else(|| CmdError::msg("ERR timeout is not an integer or out of range"))?;
@@ -648,7 +655,7 @@ fn xreadgroup(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 
 fn read_generic(ctx: &mut Ctx, a: &[&[u8]], xreadgroup: bool) -> CmdResult {
     let now = ctx.now();
-    let args = parse_read_args(a, xreadgroup, now)?;
+    let args = parse_read_args(a, xreadgroup, now, ctx.in_script())?;
     if ctx.is_retry() {
         return read_retry(ctx, &args);
     }

@@ -1,9 +1,17 @@
 //! String commands (Redis's t_string.c): GET/SET and their variants, counters, ranges, LCS.
+//!
+//! Keyspace events are Redis 7.0's, published only when the key changed: `set` (SET and its
+//! variants, GETSET, MSET per key), then `expire` when SET gave a TTL; `append`, `incrby`
+//! (INCR/DECR/INCRBY/DECRBY), `incrbyfloat`, `setrange`; GETDEL's and GETEX's `del`,
+//! GETEX's `expire` and `persist`. Events come before the reply, except for the commands
+//! that reply with the old value first (SET ... GET, GETSET, GETDEL, GETEX), as Redis 7.0
+//! orders them (visible to a RESP3 client subscribed to its own events).
 
 use super::Ctx;
 use super::args::{self, TimeUnit, expire_deadline, is};
 use super::error::{CmdError, CmdResult};
 use super::table::{Command, Group, cmd, flags::*};
+use crate::config::notify;
 use crate::protocol::Reply;
 use crate::storage::Db;
 use crate::storage::value::{EMBSTR_MAX, Str, Value};
@@ -205,7 +213,7 @@ fn expire_option(o: &[u8]) -> Option<(TimeUnit, bool)> {
     }
 }
 
-/// Store a string with Redis's SET semantics. Returns whether it was stored.
+/// Store a string with Redis's SET semantics.
 fn store(db: &mut Db, key: &[u8], value: &[u8], ttl: Ttl, now: i64) {
     let value = Value::string(value);
     match ttl {
@@ -215,6 +223,14 @@ fn store(db: &mut Db, key: &[u8], value: &[u8], ttl: Ttl, now: i64) {
             db.set(key, value, false, now);
             db.set_expire(key, when);
         }
+    }
+}
+
+/// The events of a stored SET: `set`, then `expire` when it gave the key a TTL.
+fn notify_set(ctx: &mut Ctx, key: &[u8], ttl: Ttl) {
+    ctx.notify(notify::STRING, "set", key);
+    if let Ttl::At(_) = ttl {
+        ctx.notify(notify::GENERIC, "expire", key);
     }
 }
 
@@ -238,9 +254,6 @@ fn set(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         Cond::Nx => exists,
         Cond::Xx => !exists,
     };
-    if !blocked {
-        store(db, a[1], a[2], opts.ttl, now);
-    }
     if opts.get {
         match old_value {
             Some(s) => reply_str(reply, &s),
@@ -248,8 +261,14 @@ fn set(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         }
     } else if blocked {
         reply.null();
-    } else {
-        reply.ok();
+        return Ok(());
+    }
+    if !blocked {
+        store(db, a[1], a[2], opts.ttl, now);
+        notify_set(ctx, a[1], opts.ttl);
+    }
+    if !opts.get {
+        ctx.reply().ok();
     }
     Ok(())
 }
@@ -260,16 +279,19 @@ fn setnx(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         reply.int(0);
     } else {
         store(db, a[1], a[2], Ttl::Clear, now);
-        reply.int(1);
+        notify_set(ctx, a[1], Ttl::Clear);
+        ctx.reply().int(1);
     }
     Ok(())
 }
 
 fn setex_generic(ctx: &mut Ctx, a: &[&[u8]], unit: TimeUnit, name: &'static str) -> CmdResult {
-    let (db, reply, now) = ctx.db_and_reply();
+    let now = ctx.now();
+    let db = ctx.db();
     let when = expire_deadline(a[2], unit, true, now, name)?;
     store(db, a[1], a[3], Ttl::At(when), now);
-    reply.ok();
+    notify_set(ctx, a[1], Ttl::At(when));
+    ctx.reply().ok();
     Ok(())
 }
 
@@ -288,6 +310,7 @@ fn getset(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         None => reply.null(),
     }
     store(db, a[1], a[2], Ttl::Clear, now);
+    notify_set(ctx, a[1], Ttl::Clear);
     Ok(())
 }
 
@@ -297,6 +320,7 @@ fn getdel(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         Some(s) => {
             reply_str(reply, s);
             db.delete(a[1]);
+            ctx.notify(notify::GENERIC, "del", a[1]);
         }
         None => reply.null(),
     }
@@ -317,17 +341,20 @@ fn getex(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         None => None,
     };
     reply_str(reply, s);
-    match deadline {
+    let event = match deadline {
         Some(when) if when <= now => {
             db.delete(a[1]);
+            Some("del")
         }
         Some(when) => {
             db.set_expire(a[1], when);
+            Some("expire")
         }
-        None if opts.persist => {
-            db.persist(a[1]);
-        }
-        None => {}
+        None if opts.persist => db.persist(a[1]).then_some("persist"),
+        None => None,
+    };
+    if let Some(event) = event {
+        ctx.notify(notify::GENERIC, event, a[1]);
     }
     Ok(())
 }
@@ -360,11 +387,13 @@ fn mset_pairs<'a>(
 
 fn mset(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let pairs = mset_pairs(ctx, a)?;
-    let (db, reply, now) = ctx.db_and_reply();
+    let now = ctx.now();
+    // Each key's `set` follows its own `new`, as Redis stores and notifies key by key.
     for kv in pairs {
-        store(db, kv[0], kv[1], Ttl::Clear, now);
+        store(ctx.db(), kv[0], kv[1], Ttl::Clear, now);
+        notify_set(ctx, kv[0], Ttl::Clear);
     }
-    reply.ok();
+    ctx.reply().ok();
     Ok(())
 }
 
@@ -376,9 +405,10 @@ fn msetnx(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         return Ok(());
     }
     for kv in pairs {
-        store(db, kv[0], kv[1], Ttl::Clear, now);
+        store(ctx.db(), kv[0], kv[1], Ttl::Clear, now);
+        notify_set(ctx, kv[0], Ttl::Clear);
     }
-    reply.int(1);
+    ctx.reply().int(1);
     Ok(())
 }
 
@@ -391,20 +421,22 @@ fn check_len(ctx_max: u64, len: u64) -> CmdResult {
 
 fn append(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let max = ctx.srv.config.proto_max_bulk_len;
-    let (db, reply, now) = ctx.db_and_reply();
-    match lookup_str_write(db, a[1], now)? {
+    let (db, _, now) = ctx.db_and_reply();
+    let len = match lookup_str_write(db, a[1], now)? {
         Some(s) => {
             check_len(max, (s.len() + a[2].len()) as u64)?;
             let v = s.make_raw();
             v.extend_from_slice(a[2]);
-            reply.int(v.len() as i64);
+            v.len()
         }
         None => {
             db.set(a[1], Value::string(a[2]), false, now);
-            reply.int(a[2].len() as i64);
+            a[2].len()
         }
-    }
+    };
     db.touch(a[1]);
+    ctx.notify(notify::STRING, "append", a[1]);
+    ctx.reply().int(len as i64);
     Ok(())
 }
 
@@ -417,7 +449,7 @@ fn strlen(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 
 /// Add `by` to the integer under `key` (created as 0), keeping its TTL.
 fn incr_generic(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
-    let (db, reply, now) = ctx.db_and_reply();
+    let (db, _, now) = ctx.db_and_reply();
     let result = match lookup_str_write(db, key, now)? {
         Some(s) => {
             let cur = s.as_i64().ok_or(CmdError::NotInteger)?;
@@ -431,7 +463,8 @@ fn incr_generic(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
         }
     };
     db.touch(key);
-    reply.int(result);
+    ctx.notify(notify::STRING, "incrby", key);
+    ctx.reply().int(result);
     Ok(())
 }
 
@@ -457,7 +490,7 @@ fn decrby(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 }
 
 fn incrbyfloat(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
-    let (db, reply, now) = ctx.db_and_reply();
+    let (db, _, now) = ctx.db_and_reply();
     let mut scratch = Vec::new();
     let current = lookup_str_write(db, a[1], now)?.map(|s| s.as_bytes(&mut scratch).to_vec());
     let result = incr_by_float(current.as_deref(), a[2]).map_err(|e| match e {
@@ -471,7 +504,8 @@ fn incrbyfloat(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         Str::Raw(Box::new(result.clone()))
     };
     db.set(a[1], Value::Str(value), true, now);
-    reply.bulk(&result);
+    ctx.notify(notify::STRING, "incrbyfloat", a[1]);
+    ctx.reply().bulk(&result);
     Ok(())
 }
 
@@ -523,7 +557,7 @@ fn setrange(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let max = ctx.srv.config.proto_max_bulk_len;
     let value = a[3];
     let (db, reply, now) = ctx.db_and_reply();
-    match lookup_str_write(db, a[1], now)? {
+    let len = match lookup_str_write(db, a[1], now)? {
         Some(s) => {
             if value.is_empty() {
                 reply.int(s.len() as i64);
@@ -536,7 +570,7 @@ fn setrange(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
                 v.resize(end, 0);
             }
             v[offset as usize..end].copy_from_slice(value);
-            reply.int(v.len() as i64);
+            v.len()
         }
         None => {
             if value.is_empty() {
@@ -548,10 +582,12 @@ fn setrange(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             v.extend_from_slice(value);
             let len = v.len();
             db.set(a[1], Value::Str(Str::Raw(Box::new(v))), false, now);
-            reply.int(len as i64);
+            len
         }
-    }
+    };
     db.touch(a[1]);
+    ctx.notify(notify::STRING, "setrange", a[1]);
+    ctx.reply().int(len as i64);
     Ok(())
 }
 

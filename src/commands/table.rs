@@ -31,6 +31,7 @@ pub mod flags {
     pub const SENTINEL: u32 = 1 << 17;
     /// Not a COMMAND INFO flag: puts the command in the `@dangerous` ACL category.
     pub const DANGEROUS: u32 = 1 << 18;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 19;
 
     /// (flag, name) in the order Redis lists them in COMMAND INFO.
     pub const NAMES: &[(u32, &str)] = &[
@@ -48,6 +49,7 @@ pub mod flags {
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
         (MAY_REPLICATE, "may_replicate"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
         (NO_MULTI, "no_multi"),
         (MOVABLE_KEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
@@ -67,8 +69,10 @@ pub enum Group {
     SortedSet,
     Bitmap,
     HyperLogLog,
+    Geo,
     Transaction,
     PubSub,
+    Scripting,
     Stream,
 }
 
@@ -86,8 +90,10 @@ impl Group {
             Group::SortedSet => Some("@sortedset"),
             Group::Bitmap => Some("@bitmap"),
             Group::HyperLogLog => Some("@hyperloglog"),
+            Group::Geo => Some("@geo"),
             Group::Transaction => Some("@transaction"),
             Group::PubSub => None,
+            Group::Scripting => Some("@scripting"),
             Group::Stream => Some("@stream"),
         }
     }
@@ -105,8 +111,10 @@ impl Group {
             Group::SortedSet => "sorted-set",
             Group::Bitmap => "bitmap",
             Group::HyperLogLog => "hyperloglog",
+            Group::Geo => "geo",
             Group::Transaction => "transactions",
             Group::PubSub => "pubsub",
+            Group::Scripting => "scripting",
             Group::Stream => "stream",
         }
     }
@@ -259,7 +267,7 @@ pub const fn container(
 }
 
 /// Every family's list, in one place.
-pub fn families() -> [&'static [Command]; 14] {
+pub fn families() -> [&'static [Command]; 17] {
     [
         super::strings::COMMANDS,
         super::keys::COMMANDS,
@@ -271,10 +279,13 @@ pub fn families() -> [&'static [Command]; 14] {
         super::zsets::COMMANDS,
         super::bitmaps::COMMANDS,
         super::hyperloglog::COMMANDS,
+        super::geo::COMMANDS,
         super::transactions::COMMANDS,
         super::pubsub::COMMANDS,
+        super::scripting::COMMANDS,
         super::sort::COMMANDS,
         super::streams::COMMANDS,
+        super::persistence::COMMANDS,
     ]
 }
 

@@ -315,7 +315,8 @@ fn positive(arg: &[u8]) -> Result<i64, CmdError> {
 
 // ---- ZADD / ZINCRBY
 
-fn zadd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+/// Also GEOADD's engine: it validates its points and runs the equivalent ZADD.
+pub(crate) fn zadd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     zadd_generic(ctx, a, false)
 }
 

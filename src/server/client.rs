@@ -69,6 +69,9 @@ pub struct Client {
     pub multi_error: bool,
     /// Running the commands of EXEC (blocking commands must not block).
     pub in_exec: bool,
+    /// Running commands for a script (`redis.call`): no blocking, no subscribe-mode or
+    /// BUSY checks, replies go to the script.
+    pub in_script: bool,
     /// The request being checked is an EXEC (a rejected EXEC aborts the transaction).
     pub pending_name_is_exec: bool,
     /// Subscribed channels, patterns and shard channels, in subscription order.
@@ -131,6 +134,7 @@ impl Client {
             multi: None,
             multi_error: false,
             in_exec: false,
+            in_script: false,
             pending_name_is_exec: false,
             watched: Vec::new(),
             subs: Vec::new(),

@@ -14,9 +14,12 @@ const EXPIRE_STALE_PERC: usize = 10;
 pub fn tick(state: &mut ServerState) {
     state.refresh_clock();
     active_expire(state);
-    rehash(state);
+    if !crate::persistence::fork_active(state) {
+        rehash(state);
+    }
     clients_cron(state);
     sample_ops(state);
+    crate::persistence::cron(state);
     if let Some(peak) = crate::alloc::update_peak() {
         state.stats.mem_peak = peak as u64;
     }

@@ -23,9 +23,9 @@ use crate::protocol::{Limits, Request};
 const SIGNAL_TOKEN: Token = Token(0);
 /// Tokens below this are listeners and signals; client slot `i` is `Token(CLIENT_BASE + i)`.
 const LISTENER_BASE: usize = 1;
-const CLIENT_BASE: usize = 64;
+pub(super) const CLIENT_BASE: usize = 64;
 /// Reads per client per loop iteration before others get their turn.
-const READS_PER_TURN: usize = 4;
+pub(super) const READS_PER_TURN: usize = 4;
 /// Requests with at most this many arguments are passed without allocating.
 const SMALL_ARGV: usize = 16;
 
@@ -93,6 +93,7 @@ impl Server {
         }
         let mut state = ServerState::new(config);
         state.bound_port = port;
+        state.busy_io = Some(super::busy::BusyIo::new(&poll, &listeners)?);
         Ok(Server {
             poll,
             listeners,
@@ -113,6 +114,14 @@ impl Server {
             .registry()
             .register(&mut signals, SIGNAL_TOKEN, Interest::READABLE)?;
         self.signals = Some(signals);
+        // While a script is busy the loop does not poll: the busy hook reads this flag.
+        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+            signal_hook::flag::register(sig, flag.clone())?;
+        }
+        if let Some(io) = self.state.busy_io.as_mut() {
+            io.signal = Some(flag);
+        }
         Ok(())
     }
 
@@ -194,6 +203,15 @@ impl Server {
 
     /// Clients released from blocking have a reply to write and maybe requests to run.
     fn collect_unblocked(&mut self) {
+        if let Some(io) = self.state.busy_io.as_mut()
+            && !io.touched.is_empty()
+        {
+            // Clients served while a script was busy: their sockets may hold more.
+            for slot in std::mem::take(&mut io.touched) {
+                self.pending_writes.push(slot);
+                self.pending_reads.push(slot);
+            }
+        }
         for slot in std::mem::take(&mut self.state.blocking.unblocked) {
             self.pending_writes.push(slot);
             self.pending_reads.push(slot);
@@ -218,12 +236,33 @@ impl Server {
             self.state
                 .log
                 .warning(&format!("Received {name} scheduling shutdown..."));
-            self.state.shutdown = Some(Shutdown::Requested);
+            use crate::config::shutdown as sd;
+            let bits = if sig == signal_hook::consts::SIGINT {
+                self.state.config.shutdown_on_sigint
+            } else {
+                self.state.config.shutdown_on_sigterm
+            };
+            let save = if bits & sd::NOSAVE != 0 {
+                Some(false)
+            } else if bits & sd::SAVE != 0 {
+                Some(true)
+            } else {
+                None
+            };
+            let force = bits & sd::FORCE != 0;
+            if crate::persistence::prepare_shutdown(&mut self.state, save, force).is_ok() {
+                self.state.shutdown = Some(Shutdown::Requested);
+            } else {
+                self.state.log.warning(&format!(
+                    "{name} received but errors trying to shut down the server, check the logs for more information"
+                ));
+            }
         }
     }
 
     fn finish_shutdown(&mut self) -> io::Result<()> {
-        self.state.log.warning("User requested shutdown...");
+        // "User requested shutdown..." was logged by persistence::prepare_shutdown, before
+        // the final save, in Redis's order.
         self.flush_all();
         self.state
             .log
@@ -260,28 +299,7 @@ impl Server {
     }
 
     fn add_client(&mut self, stream: TcpStream, addr: SocketAddr) {
-        let _ = stream.set_nodelay(true);
-        set_keepalive(&stream, self.state.config.tcp_keepalive);
-        let id = self.state.next_client_id;
-        self.state.next_client_id += 1;
-        let needs_auth = self.state.requires_auth();
-        let client = Box::new(Client::new(id, stream, addr, self.state.now_ms, needs_auth));
-        let slot = self.state.clients.insert(client);
-        let Some(c) = self.state.clients.slots[slot].as_mut() else {
-            return;
-        };
-        if self
-            .poll
-            .registry()
-            .register(
-                &mut c.stream,
-                Token(CLIENT_BASE + slot),
-                Interest::READABLE | Interest::WRITABLE,
-            )
-            .is_err()
-        {
-            self.state.clients.remove(slot);
-        }
+        add_client(&mut self.state, self.poll.registry(), stream, addr);
     }
 
     /// Read what the client sent and run its complete requests.
@@ -365,76 +383,8 @@ impl Server {
         }
     }
 
-    /// Decode and execute every complete request in the query buffer, stopping early when
-    /// the client's output is paused or the connection is to be closed.
     fn process_input(&mut self, client: &mut Client) {
-        let mut input = std::mem::take(&mut client.qbuf);
-        let qbuf = input.as_slice();
-        let mut start = 0;
-        let max_bulk = self.state.config.proto_max_bulk_len as i64;
-        while start < qbuf.len()
-            && !client.close_after_reply
-            && !client.output_paused()
-            && client.blocked.is_none()
-        {
-            let limits = Limits {
-                max_bulk_len: max_bulk,
-                authenticated: client.authenticated,
-            };
-            match client.decoder.decode(&qbuf[start..], limits) {
-                Ok(None) => break,
-                Ok(Some(Request::Empty { consumed })) => start += consumed,
-                Ok(Some(Request::Multibulk { consumed })) => {
-                    let base = start;
-                    let ranges = client.decoder.ranges();
-                    let arg = |r: &std::ops::Range<usize>| &qbuf[base + r.start..base + r.end];
-                    // Most commands have few arguments: no allocation for them.
-                    if ranges.len() <= SMALL_ARGV {
-                        let mut argv: [&[u8]; SMALL_ARGV] = [&[]; SMALL_ARGV];
-                        for (slot, r) in argv.iter_mut().zip(ranges) {
-                            *slot = arg(r);
-                        }
-                        let n = ranges.len();
-                        commands::execute(&mut self.state, client, &argv[..n]);
-                    } else {
-                        let argv: Vec<&[u8]> = ranges.iter().map(arg).collect();
-                        commands::execute(&mut self.state, client, &argv);
-                    }
-                    start += consumed;
-                    self.after_command(client);
-                }
-                Ok(Some(Request::Inline { consumed, args })) => {
-                    let args: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
-                    commands::execute(&mut self.state, client, &args);
-                    start += consumed;
-                    self.after_command(client);
-                }
-                Err(e) => {
-                    let msg = format!("ERR {e}");
-                    self.state.log.verbose(&format!(
-                        "Protocol error ({e}) from client: id={} addr={}",
-                        client.id, client.addr
-                    ));
-                    client.reply.error(&msg);
-                    client.close_after_reply = true;
-                    start = qbuf.len();
-                }
-            }
-        }
-        input.consume(start);
-        client.qbuf_peak = client.qbuf_peak.max(input.capacity());
-        client.qbuf = input;
-    }
-
-    /// Work that follows every command: events the keyspace logged (expired, new keys),
-    /// then clients blocked on keys it created.
-    fn after_command(&mut self, client: &mut Client) {
-        if self.state.config.notify_keyspace_events != 0 {
-            super::notify::drain(&mut self.state, Some(client));
-        }
-        if self.state.blocking.count > 0 {
-            blocking::serve_ready(&mut self.state);
-        }
+        process_input(&mut self.state, client);
     }
 
     fn on_writable(&mut self, slot: usize) {
@@ -455,39 +405,8 @@ impl Server {
         }
     }
 
-    /// Write what the socket takes. Returns false when the connection must be dropped.
     fn write_out(&mut self, client: &mut Client) -> bool {
-        while client.sent < client.reply.buf.len() {
-            match client.stream.write(&client.reply.buf[client.sent..]) {
-                Ok(0) => return false,
-                Ok(n) => {
-                    client.sent += n;
-                    self.state.stats.net_output_bytes += n as u64;
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    client.write_blocked = true;
-                    break;
-                }
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(_) => return false,
-            }
-        }
-        if client.sent == client.reply.buf.len() {
-            client.sent = 0;
-            client.reply.buf.clear();
-            // Give back memory after a large reply, keep a small buffer for the next ones.
-            if client.reply.buf.capacity() > 64 * 1024 {
-                client.reply.buf.shrink_to(16 * 1024);
-            }
-            if client.close_after_reply {
-                return false;
-            }
-        } else if client.sent > 1024 * 1024 {
-            // Drop what was written so the buffer does not keep growing at the front.
-            client.reply.buf.drain(..client.sent);
-            client.sent = 0;
-        }
-        true
+        write_out(&mut self.state, client)
     }
 
     fn flush_all(&mut self) {
@@ -530,18 +449,12 @@ impl Server {
         }
     }
 
-    fn drop_client(&mut self, slot: usize, mut client: Box<Client>) {
-        let _ = self.poll.registry().deregister(&mut client.stream);
-        blocking::unregister(&mut self.state, &mut client);
-        crate::commands::transactions::unwatch_all(&mut self.state, &mut client);
-        crate::commands::pubsub::unsubscribe_all(&mut self.state, &mut client);
-        // The slot is empty while the client is taken; put it back so remove() frees it.
-        self.state.clients.put_back(slot, client);
-        self.state.clients.remove(slot);
+    fn drop_client(&mut self, slot: usize, client: Box<Client>) {
+        drop_client(&mut self.state, self.poll.registry(), slot, client);
     }
 }
 
-fn read_some(client: &mut Client) -> io::Result<usize> {
+pub(super) fn read_some(client: &mut Client) -> io::Result<usize> {
     client.qbuf.read_from(&mut client.stream)
 }
 
@@ -598,5 +511,157 @@ fn set_keepalive(stream: &TcpStream, interval: u64) {
             &cnt as *const _ as *const libc::c_void,
             sz,
         );
+    }
+}
+
+/// Decode and execute every complete request in the query buffer, stopping early when
+/// the client's output is paused or the connection is to be closed.
+pub(super) fn process_input(state: &mut ServerState, client: &mut Client) {
+    let mut input = std::mem::take(&mut client.qbuf);
+    let qbuf = input.as_slice();
+    let mut start = 0;
+    let max_bulk = state.config.proto_max_bulk_len as i64;
+    while start < qbuf.len()
+        && !client.close_after_reply
+        && !client.output_paused()
+        && client.blocked.is_none()
+    {
+        let limits = Limits {
+            max_bulk_len: max_bulk,
+            authenticated: client.authenticated,
+        };
+        match client.decoder.decode(&qbuf[start..], limits) {
+            Ok(None) => break,
+            Ok(Some(Request::Empty { consumed })) => start += consumed,
+            Ok(Some(Request::Multibulk { consumed })) => {
+                let base = start;
+                let ranges = client.decoder.ranges();
+                let arg = |r: &std::ops::Range<usize>| &qbuf[base + r.start..base + r.end];
+                // Most commands have few arguments: no allocation for them.
+                if ranges.len() <= SMALL_ARGV {
+                    let mut argv: [&[u8]; SMALL_ARGV] = [&[]; SMALL_ARGV];
+                    for (slot, r) in argv.iter_mut().zip(ranges) {
+                        *slot = arg(r);
+                    }
+                    let n = ranges.len();
+                    commands::execute(state, client, &argv[..n]);
+                } else {
+                    let argv: Vec<&[u8]> = ranges.iter().map(arg).collect();
+                    commands::execute(state, client, &argv);
+                }
+                start += consumed;
+                after_command(state, client);
+            }
+            Ok(Some(Request::Inline { consumed, args })) => {
+                let args: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+                commands::execute(state, client, &args);
+                start += consumed;
+                after_command(state, client);
+            }
+            Err(e) => {
+                let msg = format!("ERR {e}");
+                state.log.verbose(&format!(
+                    "Protocol error ({e}) from client: id={} addr={}",
+                    client.id, client.addr
+                ));
+                client.reply.error(&msg);
+                client.close_after_reply = true;
+                start = qbuf.len();
+            }
+        }
+    }
+    input.consume(start);
+    client.qbuf_peak = client.qbuf_peak.max(input.capacity());
+    client.qbuf = input;
+}
+
+/// Work that follows every command: events the keyspace logged (expired, new keys),
+/// then clients blocked on keys it created.
+fn after_command(state: &mut ServerState, client: &mut Client) {
+    if state.config.notify_keyspace_events != 0 {
+        super::notify::drain(state, Some(client));
+    }
+    if state.blocking.count > 0 {
+        blocking::serve_ready(state);
+    }
+}
+
+/// Write what the socket takes. Returns false when the connection must be dropped.
+pub(super) fn write_out(state: &mut ServerState, client: &mut Client) -> bool {
+    while client.sent < client.reply.buf.len() {
+        match client.stream.write(&client.reply.buf[client.sent..]) {
+            Ok(0) => return false,
+            Ok(n) => {
+                client.sent += n;
+                state.stats.net_output_bytes += n as u64;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                client.write_blocked = true;
+                break;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+    if client.sent == client.reply.buf.len() {
+        client.sent = 0;
+        client.reply.buf.clear();
+        // Give back memory after a large reply, keep a small buffer for the next ones.
+        if client.reply.buf.capacity() > 64 * 1024 {
+            client.reply.buf.shrink_to(16 * 1024);
+        }
+        if client.close_after_reply {
+            return false;
+        }
+    } else if client.sent > 1024 * 1024 {
+        // Drop what was written so the buffer does not keep growing at the front.
+        client.reply.buf.drain(..client.sent);
+        client.sent = 0;
+    }
+    true
+}
+
+/// Unregister and free a client (its slot must be empty: the client is taken).
+pub(super) fn drop_client(
+    state: &mut ServerState,
+    registry: &mio::Registry,
+    slot: usize,
+    mut client: Box<Client>,
+) {
+    let _ = registry.deregister(&mut client.stream);
+    blocking::unregister(state, &mut client);
+    crate::commands::transactions::unwatch_all(state, &mut client);
+    crate::commands::pubsub::unsubscribe_all(state, &mut client);
+    // The slot is empty while the client is taken; put it back so remove() frees it.
+    state.clients.put_back(slot, client);
+    state.clients.remove(slot);
+}
+
+/// Register a newly accepted connection as a client.
+pub(super) fn add_client(
+    state: &mut ServerState,
+    registry: &mio::Registry,
+    stream: TcpStream,
+    addr: SocketAddr,
+) {
+    let _ = stream.set_nodelay(true);
+    set_keepalive(&stream, state.config.tcp_keepalive);
+    let id = state.next_client_id;
+    state.next_client_id += 1;
+    let needs_auth = state.requires_auth();
+    let client = Box::new(Client::new(id, stream, addr, state.now_ms, needs_auth));
+    let slot = state.clients.insert(client);
+    let Some(c) = state.clients.slots[slot].as_mut() else {
+        return;
+    };
+    if registry
+        .register(
+            &mut c.stream,
+            Token(CLIENT_BASE + slot),
+            Interest::READABLE | Interest::WRITABLE,
+        )
+        .is_err()
+    {
+        state.clients.remove(slot);
     }
 }

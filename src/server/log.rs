@@ -72,6 +72,34 @@ impl Logger {
         }
     }
 
+    /// A line from a forked child (role `C`). It never takes stdout's lock: another thread
+    /// of the parent may have held it at the fork, and it would never be released.
+    pub fn log_child(&self, level: Level, msg: &str) {
+        if level < self.level || self.level == Level::Nothing {
+            return;
+        }
+        let line = format!(
+            "{}:C {} {} {}\n",
+            std::process::id(),
+            timestamp(),
+            level.mark(),
+            msg
+        );
+        if self.file.is_empty() {
+            // SAFETY: writes our own buffer to fd 1; a short or failed write only loses
+            // the log line.
+            unsafe {
+                libc::write(1, line.as_ptr().cast(), line.len());
+            }
+        } else if let Ok(mut f) = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.file)
+        {
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
+
     pub fn notice(&self, msg: &str) {
         self.log(Level::Notice, msg)
     }

@@ -49,6 +49,9 @@ pub struct Eviction {
     exceeded_since: Option<Instant>,
     /// Milliseconds spent over the limit in earlier episodes.
     pub total_exceeded_ms: u64,
+    /// The last client command found memory over the limit with nothing to evict
+    /// (Redis's `pre_command_oom_state`): a script it runs may not start writing.
+    pub oom_at_command_start: bool,
 }
 
 impl Eviction {

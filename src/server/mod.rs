@@ -7,6 +7,7 @@
 //! handlers that inspect other clients (CLIENT LIST/KILL) can borrow the table.
 
 pub mod blocking;
+pub mod busy;
 pub mod client;
 pub mod cron;
 pub mod event_loop;
@@ -162,8 +163,13 @@ pub struct ServerState {
     pub eviction: maxmemory::Eviction,
     /// Allocated bytes right after start-up (INFO `used_memory_startup`).
     pub mem_startup: u64,
+    pub scripting: crate::scripting::Scripting,
+    /// What the event loop lends to a busy script to serve other clients (set by bind).
+    pub busy_io: Option<busy::BusyIo>,
     /// Modifications counted outside the databases (FLUSHALL of empty databases...).
     pub dirty_base: u64,
+    /// Snapshots: last save, BGSAVE child, loading (see [`crate::persistence`]).
+    pub persist: crate::persistence::State,
 }
 
 impl ServerState {
@@ -196,7 +202,10 @@ impl ServerState {
             pubsub: pubsub::PubSub::default(),
             eviction: maxmemory::Eviction::default(),
             mem_startup: crate::alloc::allocated().unwrap_or(0) as u64,
+            scripting: crate::scripting::Scripting::new(),
+            busy_io: None,
             dirty_base: 0,
+            persist: crate::persistence::State::new(now),
             config,
         };
         maxmemory::apply_access_policy(&mut state);

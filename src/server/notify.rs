@@ -3,8 +3,9 @@
 //! (message: the key), as Redis names them, when its class is enabled.
 //!
 //! Commands call [`Ctx::notify`](crate::commands::Ctx::notify) with Redis's event names.
-//! Events that happen inside the keyspace itself (lazy and active expiry, key creation)
-//! are logged by `Db` and published by [`drain`] after each command and each cron tick.
+//! Events that happen inside the keyspace itself (lazy and active expiry, key creation,
+//! read misses) are logged by `Db` and published by [`drain`] after each command and each
+//! cron tick, and before each event a command publishes (so they keep their order).
 
 use super::client::Client;
 use super::{ServerState, pubsub};
@@ -56,7 +57,7 @@ pub fn event(
     }
 }
 
-/// Publish the events the databases logged (expired, new keys).
+/// Publish the events the databases logged (expired, new keys, read misses).
 pub fn drain(srv: &mut ServerState, mut me: Option<&mut Client>) {
     for db in 0..srv.dbs.len() {
         if srv.dbs[db].events.is_empty() {
@@ -73,7 +74,7 @@ pub fn sync_flags(srv: &mut ServerState) {
     let flags = srv.config.notify_keyspace_events;
     let active = flags & (KEYSPACE | KEYEVENT) != 0;
     let mask = if active {
-        flags & (notify::EXPIRED | notify::NEW)
+        flags & (notify::EXPIRED | notify::NEW | notify::KEY_MISS)
     } else {
         0
     };

@@ -20,6 +20,7 @@ pub type Key = Box<[u8]>;
 /// Notification classes Db reports itself (same bits as `config::notify`).
 pub const EVENT_EXPIRED: u32 = crate::config::notify::EXPIRED;
 pub const EVENT_NEW: u32 = crate::config::notify::NEW;
+pub const EVENT_KEY_MISS: u32 = crate::config::notify::KEY_MISS;
 
 #[derive(Debug)]
 pub struct Entry {
@@ -58,12 +59,15 @@ pub struct Db {
     access: AccessPolicy,
     /// xorshift state for the LFU counter's probabilistic increment.
     lfu_rng: u64,
-    /// Keyspace-notification classes that Db itself reports (expired, new): the server
+    /// Keyspace-notification classes that Db itself reports (expired, new, keymiss): the server
     /// sets it from `notify-keyspace-events` and drains `events` after each command.
     pub log_events: u32,
     pub events: Vec<(u32, &'static str, Key)>,
     /// Modifications since start (Redis's `server.dirty`, per database): every `touch`.
     pub dirty: u64,
+    /// Reads leave the LRU clock alone while a forked snapshot child runs: writing it
+    /// would copy every page a read touches (Redis skips it then too).
+    pub lru_frozen: bool,
 }
 
 /// The outcome of one active-expiry pass over a database.
@@ -121,11 +125,17 @@ impl Db {
         match keys.get_mut(key) {
             Some(e) => {
                 self.hits += 1;
-                e.lru = access.touched(e.lru, now, lfu_rng);
+                if !self.lru_frozen {
+                    e.lru = access.touched(e.lru, now, lfu_rng);
+                }
                 Some(e)
             }
             None => {
+                // Field by field: `self.keys` is still borrowed for the hit arm.
                 self.misses += 1;
+                if self.log_events & EVENT_KEY_MISS != 0 {
+                    self.events.push((EVENT_KEY_MISS, "keymiss", key.into()));
+                }
                 None
             }
         }
@@ -142,7 +152,9 @@ impl Db {
             ..
         } = self;
         let e = keys.get_mut(key)?;
-        e.lru = access.touched(e.lru, now, lfu_rng);
+        if !self.lru_frozen {
+            e.lru = access.touched(e.lru, now, lfu_rng);
+        }
         Some(e)
     }
 
@@ -159,6 +171,15 @@ impl Db {
     /// The `lru` field of a key created now.
     fn new_lru(&self, now: i64) -> u32 {
         self.access.initial(now)
+    }
+
+    /// A read lookup found nothing: a keyspace miss and, when `notify` (Redis's lookups
+    /// without `LOOKUP_NONOTIFY`), a `keymiss` event.
+    pub fn miss(&mut self, key: &[u8], notify: bool) {
+        self.misses += 1;
+        if notify {
+            self.log_event(EVENT_KEY_MISS, "keymiss", key);
+        }
     }
 
     /// Like [`Db::lookup`] but without stats or LRU update (TYPE-free internal checks,
@@ -302,6 +323,29 @@ impl Db {
         if self.log_events & class != 0 {
             self.events.push((class, event, key.into()));
         }
+    }
+
+    /// Pre-size an empty database for `keys` keys and `expires` deadlines (an RDB file's
+    /// RESIZEDB), so that loading does not rehash as it grows.
+    pub fn reserve_empty(&mut self, keys: usize, expires: usize) {
+        if self.keys.is_empty() {
+            self.keys = KeyTable::with_capacity(keys);
+        }
+        if self.expires.is_empty() {
+            self.expires = Dict::with_capacity(expires);
+        }
+    }
+
+    /// Take the keys and deadlines of `other` (a snapshot loaded off-thread), replacing
+    /// this database's, while keeping its statistics, counters, watchers and waiters.
+    pub fn adopt_keyspace(&mut self, other: Db) {
+        self.touch_existing();
+        // Deadlines first: the old ones point into the old key table's nodes.
+        self.expires = other.expires;
+        self.keys = other.keys;
+        self.avg_ttl = 0;
+        self.touch_existing();
+        self.signal_existing_blocking_keys();
     }
 
     /// Record that `key` was modified, for WATCH (Redis's `touchWatchedKey`). Db's own
@@ -531,6 +575,24 @@ mod tests {
         assert_eq!(db.len(), 0);
         assert_eq!(db.volatile_len(), 0);
         assert_eq!(db.expired, 1);
+    }
+
+    #[test]
+    fn read_misses_log_keymiss_only_when_enabled() {
+        let mut db = Db::new();
+        assert!(db.lookup(b"a", 0).is_none());
+        assert!(db.events.is_empty());
+        db.log_events = EVENT_KEY_MISS | EVENT_EXPIRED;
+        db.insert(b"k".as_slice().into(), Value::string(b"v"), Some(10), 0);
+        assert!(db.lookup(b"k", 5).is_some());
+        assert!(db.lookup(b"k", 10).is_none());
+        db.miss(b"quiet", false);
+        let logged: Vec<(&str, &[u8])> = db.events.iter().map(|(_, e, k)| (*e, &**k)).collect();
+        assert_eq!(
+            logged,
+            [("expired", b"k".as_slice()), ("keymiss", b"k".as_slice())]
+        );
+        assert_eq!(db.misses, 3);
     }
 
     #[test]

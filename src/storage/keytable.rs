@@ -443,6 +443,20 @@ impl<S> KeyTable<S> {
     }
 }
 
+impl<S: BuildHasher + Default> KeyTable<S> {
+    /// Pre-sized so that `n` keys fit without a resize (an RDB file's RESIZEDB); an
+    /// impossible size is ignored and the table grows on demand.
+    pub fn with_capacity(n: usize) -> Self {
+        let mut t = Self::default();
+        if n > 0
+            && let Some(table) = Table::try_with_buckets(table_size_for(n))
+        {
+            t.ht[0] = table;
+        }
+        t
+    }
+}
+
 impl<S: BuildHasher> KeyTable<S> {
     fn hash(&self, key: &[u8]) -> usize {
         self.hasher.hash_one(key) as usize

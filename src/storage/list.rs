@@ -138,6 +138,16 @@ impl Compressed {
     }
 }
 
+/// A node as RDB persistence sees it ([`List::rdb_nodes`]).
+pub enum RdbNode<'a> {
+    Listpack(&'a Listpack),
+    /// An LZF-compressed node and the size of its listpack.
+    Lzf {
+        data: &'a [u8],
+        raw_len: usize,
+    },
+}
+
 /// A list value (Redis's quicklist).
 #[derive(Debug, Clone)]
 pub struct List {
@@ -308,6 +318,34 @@ impl List {
                 self.nodes[i].compress();
             }
         }
+    }
+
+    // ---------------------------------------------------------------------------------
+    // Persistence
+    // ---------------------------------------------------------------------------------
+
+    /// Every node head to tail, as stored: RDB persistence writes a plain node's listpack
+    /// and a compressed node's LZF bytes verbatim, as Redis does.
+    pub fn rdb_nodes(&self) -> impl Iterator<Item = RdbNode<'_>> {
+        self.nodes.iter().map(|n| match n {
+            Node::Plain(lp) => RdbNode::Listpack(lp),
+            Node::Lzf(c) => RdbNode::Lzf {
+                data: &c.data,
+                raw_len: c.raw_len as usize,
+            },
+        })
+    }
+
+    /// Append a whole node read from outside (RDB, RESTORE: an already validated
+    /// listpack), kept as one node as Redis's `quicklistAppendListpack` keeps it. An empty
+    /// listpack is skipped, as Redis skips it.
+    pub fn push_node(&mut self, lp: Listpack) {
+        if lp.is_empty() {
+            return;
+        }
+        self.len += lp.len();
+        self.nodes.push_back(Node::Plain(lp));
+        self.fix_compression(&[]);
     }
 
     // ---------------------------------------------------------------------------------

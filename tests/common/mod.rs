@@ -136,6 +136,36 @@ impl RespClient {
         }
     }
 
+    /// Like [`RespClient::read_reply`], but `None` when no complete reply arrives within
+    /// `wait` (for a subscriber that may or may not receive something).
+    pub fn try_read_reply(&mut self, wait: Duration) -> Option<Vec<u8>> {
+        let deadline = Instant::now() + wait;
+        let got = loop {
+            match frame_len(&self.buf, 0) {
+                Ok(Some(n)) => break Some(self.buf.drain(..n).collect()),
+                Ok(None) => {}
+                Err(e) => panic!("malformed reply ({e}): {}", show(&self.buf)),
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break None;
+            }
+            self.stream.set_read_timeout(Some(left)).unwrap();
+            let mut chunk = [0u8; 64 * 1024];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => panic!("connection closed by port {}", self.port),
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    break None;
+                }
+                Err(e) => panic!("no reply from port {} ({e})", self.port),
+            }
+        };
+        self.stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+        got
+    }
+
     /// Read one reply and parse it.
     pub fn read_value(&mut self) -> Resp {
         parse(&self.read_reply())
