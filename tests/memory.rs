@@ -302,3 +302,65 @@ fn lfu_counts_writes_as_accesses_and_keeps_the_counter_on_overwrite() {
         "SET over a key keeps its counter"
     );
 }
+
+fn access_history_survives_dumps(c: &mut RespClient) {
+    c.expect(
+        &["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"],
+        "+OK\r\n",
+    );
+    c.expect(&["SET", "k", "v"], "+OK\r\n");
+    let dump = c.val(&["DUMP", "k"]);
+    let dump = dump.bytes().to_vec();
+    c.expect_b(&[b"RESTORE", b"r", b"0", &dump, b"FREQ", b"77"], "+OK\r\n");
+    c.expect(&["OBJECT", "FREQ", "r"], ":77\r\n");
+    // IDLETIME is ignored under LFU, FREQ under LRU (Redis's objectSetLRUOrLFU).
+    c.expect_b(
+        &[b"RESTORE", b"i", b"0", &dump, b"IDLETIME", b"100"],
+        "+OK\r\n",
+    );
+    c.expect(&["OBJECT", "FREQ", "i"], ":5\r\n");
+    c.expect(
+        &["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"],
+        "+OK\r\n",
+    );
+    c.expect_b(
+        &[b"RESTORE", b"j", b"0", &dump, b"IDLETIME", b"100"],
+        "+OK\r\n",
+    );
+    let idle = c.int(&["OBJECT", "IDLETIME", "j"]);
+    assert!((100..=102).contains(&idle), "IDLETIME {idle}");
+    c.expect(
+        &["CONFIG", "SET", "maxmemory-policy", "noeviction"],
+        "+OK\r\n",
+    );
+}
+
+#[test]
+fn restore_keeps_the_lru_or_lfu_history() {
+    let s = start_ferrokv(&[]);
+    access_history_survives_dumps(&mut s.client());
+    if let Some(r) = start_redis() {
+        access_history_survives_dumps(&mut r.client());
+    }
+}
+
+#[test]
+fn debug_reload_keeps_lfu_counters() {
+    let dir = std::env::temp_dir().join(format!("ferrokv-mem-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let s = start_ferrokv(&[
+        ("maxmemory-policy", "allkeys-lfu"),
+        ("enable-debug-command", "yes"),
+        ("dir", dir.to_str().unwrap()),
+    ]);
+    let mut c = s.client();
+    c.expect(&["SET", "hot", "v"], "+OK\r\n");
+    for _ in 0..200 {
+        c.cmd(&["GET", "hot"]);
+    }
+    let f = c.int(&["OBJECT", "FREQ", "hot"]);
+    assert!(f > 5);
+    c.expect(&["DEBUG", "RELOAD"], "+OK\r\n");
+    c.expect(&["OBJECT", "FREQ", "hot"], format!(":{f}\r\n"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

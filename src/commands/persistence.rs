@@ -150,13 +150,8 @@ fn restore(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     }
     let db = ctx.db();
     db.insert(key.into(), value, (ttl != 0).then_some(ttl), now);
-    if let Some(secs) = idle
-        && let Some(e) = db.peek(key, now)
-    {
-        e.lru = crate::storage::db::lru_clock(now).wrapping_sub(secs.min(u32::MAX as i64) as u32);
-    }
-    // No LFU counters are kept yet, so FREQ is accepted and validated but not stored.
-    let _ = freq;
+    // Both were range-checked above.
+    db.restore_access(key, idle.map(|s| s as u64), freq.map(|f| f as u8), now);
     ctx.notify(notify::GENERIC, "restore", key);
     ctx.reply().ok();
     Ok(())

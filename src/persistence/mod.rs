@@ -134,6 +134,9 @@ fn options(srv: &ServerState) -> (Aux, SnapshotOptions, FileOptions) {
         },
         SnapshotOptions {
             save_lru: lru,
+            save_lfu: policy
+                .is_lfu()
+                .then(|| crate::server::maxmemory::access_policy(srv)),
             now_ms: srv.now_ms,
             key_save_delay_us: srv.config.rdb_key_save_delay,
         },
@@ -501,6 +504,8 @@ pub fn start_loading(srv: &mut ServerState) -> Result<(), String> {
     let thread_path = path.clone();
     // The thread owns copies of what it needs; the options borrow its own logger.
     let base = load_options(srv, None, None);
+    // Keys are created with the live policy's LRU/LFU field.
+    let access = crate::server::maxmemory::access_policy(srv);
     let (limits, now_ms, verify, delay) = (
         base.limits,
         base.now_ms,
@@ -510,7 +515,13 @@ pub fn start_loading(srv: &mut ServerState) -> Result<(), String> {
     let handle = std::thread::Builder::new()
         .name("rdb-load".into())
         .spawn(move || {
-            let mut dbs: Vec<Db> = (0..dbs_n).map(|_| Db::new()).collect();
+            let mut dbs: Vec<Db> = (0..dbs_n)
+                .map(|_| {
+                    let mut db = Db::new();
+                    db.set_access_policy(access);
+                    db
+                })
+                .collect();
             let opts = LoadOptions {
                 limits,
                 now_ms,

@@ -168,6 +168,29 @@ impl Db {
         self.access
     }
 
+    /// Give a key the access history a dump carried (RDB `IDLE`/`FREQ`, RESTORE
+    /// IDLETIME/FREQ), as Redis's `objectSetLRUOrLFU`: the frequency under an LFU policy,
+    /// the idle time otherwise; the other one is ignored.
+    pub fn restore_access(
+        &mut self,
+        key: &[u8],
+        idle_secs: Option<u64>,
+        freq: Option<u8>,
+        now: i64,
+    ) {
+        let lfu = self.access.lfu;
+        let Some(e) = self.keys.get_mut(key) else {
+            return;
+        };
+        match (lfu, freq, idle_secs) {
+            (true, Some(f), _) => e.lru = (self.access.initial(now) & !0xFF) | u32::from(f),
+            (false, _, Some(secs)) => {
+                e.lru = lru_clock(now).wrapping_sub(secs.min(u64::from(u32::MAX)) as u32)
+            }
+            _ => {}
+        }
+    }
+
     /// The `lru` field of a key created now.
     fn new_lru(&self, now: i64) -> u32 {
         self.access.initial(now)

@@ -17,7 +17,6 @@ use super::legacy;
 use crate::config::Config;
 use crate::server::log::{Level, Logger};
 use crate::storage::Db;
-use crate::storage::db::lru_clock;
 use crate::storage::encodings::intset::IntSet;
 use crate::storage::encodings::listpack::Listpack;
 use crate::storage::hash::{self, Hash, SmallBytes};
@@ -132,6 +131,7 @@ pub fn load_snapshot<R: Read>(
     let mut db_index = 0usize;
     let mut expire: Option<i64> = None;
     let mut idle: Option<u64> = None;
+    let mut freq: Option<u8> = None;
     let mut scratch = Vec::new();
     loop {
         if let Some(p) = opts.progress {
@@ -148,8 +148,7 @@ pub fn load_snapshot<R: Read>(
                 continue;
             }
             OPCODE_FREQ => {
-                // No LFU counters are kept; the byte is read and dropped.
-                r.u8()?;
+                freq = Some(r.u8()?);
                 continue;
             }
             OPCODE_IDLE => {
@@ -212,6 +211,7 @@ pub fn load_snapshot<R: Read>(
         })?;
         let when = expire.take();
         let idle_secs = idle.take();
+        let freq_count = freq.take();
         let Some(value) = value else {
             out.empty_keys_skipped += 1;
             log(
@@ -243,11 +243,7 @@ pub fn load_snapshot<R: Read>(
                 String::from_utf8_lossy(&scratch)
             ));
         }
-        if let Some(secs) = idle_secs
-            && let Some(e) = db.peek(&scratch, i64::MIN)
-        {
-            e.lru = lru_clock(opts.now_ms).wrapping_sub(secs.min(u32::MAX as u64) as u32);
-        }
+        db.restore_access(&scratch, idle_secs, freq_count, opts.now_ms);
         out.keys_loaded += 1;
         if opts.key_load_delay_us > 0 {
             std::thread::sleep(std::time::Duration::from_micros(

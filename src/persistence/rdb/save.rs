@@ -40,6 +40,9 @@ pub struct SnapshotOptions {
     /// Write `IDLE` (seconds since last access) before each key, as Redis under an LRU
     /// maxmemory policy.
     pub save_lru: bool,
+    /// Write `FREQ` (the decayed LFU counter) before each key, as Redis under an LFU
+    /// maxmemory policy.
+    pub save_lfu: Option<crate::storage::evict::AccessPolicy>,
     pub now_ms: i64,
     /// `rdb-key-save-delay`: microseconds to sleep after each key (tests use it to keep a
     /// BGSAVE running).
@@ -84,6 +87,10 @@ pub fn write_snapshot<W: Write>(
             if opts.save_lru {
                 w.u8(OPCODE_IDLE)?;
                 w.length(lru_now.wrapping_sub(entry.lru) as u64)?;
+            }
+            if let Some(lfu) = &opts.save_lfu {
+                w.u8(OPCODE_FREQ)?;
+                w.u8(lfu.lfu_counter(entry.lru, opts.now_ms) as u8)?;
             }
             w.u8(value_type(&entry.value))?;
             w.string(key)?;
