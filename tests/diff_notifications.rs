@@ -1524,7 +1524,7 @@ fn resp3_subscriber() {
 /// More seeds, for a longer search (`cargo test --release --test diff_notifications --
 /// --ignored`).
 #[test]
-#[ignore]
+#[ignore = "40-seed soak, run by hand (the default seeds run in CI)"]
 fn random_many_seeds() {
     for seed in 1..=40u64 {
         let flags = ["AKEnm", "KEA", "Kgs$xn", "Ehlzxm", "AE"][seed as usize % 5];

@@ -758,7 +758,6 @@ fn active_expiry_removes_untouched_keys() {
 }
 
 #[test]
-#[ignore = "ferrokv bug outside keys.rs: no LFU counter is kept (OBJECT FREQ is always 0)"]
 fn object_freq_counts_accesses_like_redis() {
     on_both_with(&[("maxmemory-policy", "allkeys-lfu")], |c| {
         c.expect(&["SET", "k", "v"], OK);
