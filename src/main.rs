@@ -53,7 +53,15 @@ fn main() -> ExitCode {
     ));
     // Load `dir/dbfilename`: a small file before the first client is served, a large one
     // on a thread while clients get -LOADING.
-    if let Err(e) = ferrokv::persistence::load_at_startup(&mut server.state, 200) {
+    // With the AOF on, it is the source of truth and the RDB file is not read (as Redis).
+    let loaded = if server.state.config.appendonly {
+        ferrokv::persistence::aof::start(&mut server.state).inspect_err(|e| {
+            server.state.log.warning(e);
+        })
+    } else {
+        ferrokv::persistence::load_at_startup(&mut server.state, 200)
+    };
+    if let Err(e) = loaded {
         eprintln!("# {e}");
         return ExitCode::from(1);
     }

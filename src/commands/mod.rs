@@ -39,6 +39,8 @@ pub struct Ctx<'a> {
     pub cmd: &'static Command,
     /// Its arguments, name first (kept so a blocked command can run again).
     pub args: &'a [&'a [u8]],
+    /// How this command is recorded in the AOF (see [`crate::server::propagate`]).
+    pub prop: crate::server::propagate::Prop,
 }
 
 impl Ctx<'_> {
@@ -67,7 +69,7 @@ impl Ctx<'_> {
     /// Whether a blocking command may wait. Inside MULTI/EXEC and scripts it may not, and
     /// must reply as if it timed out.
     pub fn blocking_allowed(&self) -> bool {
-        !self.client.in_exec && !self.client.in_script
+        !self.client.in_exec && !self.client.in_script && !self.client.fake
     }
 
     /// Whether the command runs from a script (`redis.call`).
@@ -96,6 +98,41 @@ impl Ctx<'_> {
         // as Redis emits them at the moment they happen.
         crate::server::notify::drain(self.srv, Some(&mut *self.client));
         crate::server::notify::event(self.srv, Some(&mut *self.client), db, class, event, key);
+    }
+
+    /// Whether writes are being recorded (the AOF is on): handlers skip building
+    /// deterministic rewrites otherwise.
+    pub fn propagating(&self) -> bool {
+        self.srv.propagate.enabled
+    }
+
+    /// Record `argv` for this command instead of its request (a deterministic
+    /// equivalent: EXPIRE → PEXPIREAT, SPOP → SREM...). Only used if the command changed
+    /// the dataset.
+    pub fn propagate_as(&mut self, argv: Vec<Vec<u8>>) {
+        self.prop.replace = Some(argv);
+    }
+
+    /// Record `argv` now, in the client's database, in addition to (before) whatever the
+    /// command itself records.
+    pub fn also_propagate(&mut self, argv: Vec<Vec<u8>>) {
+        if !self.srv.propagate.enabled {
+            return;
+        }
+        crate::server::propagate::collect_expired(self.srv);
+        let db = self.client.db;
+        self.srv.propagate.push(db, argv);
+    }
+
+    /// Record nothing for this command itself (its effects were recorded another way, or
+    /// it runs other commands that record themselves: EXEC, EVAL, FCALL).
+    pub fn no_propagate(&mut self) {
+        self.prop.prevent = true;
+    }
+
+    /// Record this command even if no key changed (FUNCTION LOAD...).
+    pub fn force_propagate(&mut self) {
+        self.prop.force = true;
     }
 
     /// Make the client wait on `keys` until data arrives or `deadline` (unix ms) passes.
@@ -163,6 +200,7 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
     // Commands run by EXEC or a script were checked (and evictions done) for the command
     // that runs them, as in Redis; scripts check `denyoom` calls themselves.
     if srv.config.maxmemory > 0
+        && !srv.aof.loading
         && !client.in_exec
         && !client.in_script
         && oom_rejects(srv, client, cmd)
@@ -172,9 +210,12 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
         return;
     }
     // A failed background save stops writes (and PING) when save points are set.
-    if (cmd.has(flags::WRITE) || cmd.name == "ping") && crate::persistence::writes_denied(srv) {
+    if (cmd.has(flags::WRITE) || cmd.name == "ping")
+        && !srv.aof.loading
+        && let Some(msg) = crate::persistence::writes_denied(srv)
+    {
         srv.cmd_stats[stat_slot].rejected += 1;
-        reject(srv, client, crate::persistence::MISCONF_ERROR);
+        reject(srv, client, &msg);
         return;
     }
     if client.subscribed()
@@ -215,14 +256,25 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
     };
     let start = unix_us();
     client.last_cmd = cmd.name;
+    let propagating = srv.propagate.enabled;
+    let (dirty_before, db_before) = if propagating {
+        srv.propagate.depth += 1;
+        (srv.dirty(), client.db)
+    } else {
+        (0, 0)
+    };
     let mut ctx = Ctx {
         srv,
         client,
         cmd,
         args,
+        prop: Default::default(),
     };
     let result = handler(&mut ctx, args);
-    let (srv, client) = (ctx.srv, ctx.client);
+    let (srv, client, prop) = (ctx.srv, ctx.client, ctx.prop);
+    if propagating {
+        after_propagating(srv, args, prop, dirty_before, db_before);
+    }
     let stat = &mut srv.cmd_stats[stat_slot];
     stat.calls += 1;
     stat.usec += (unix_us() - start).max(0) as u64;
@@ -234,6 +286,39 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
         client.reply.error(&msg);
     }
     apply_reply_mode(client, reply_start);
+}
+
+/// Record the command that just ran if it changed the dataset, and at the end of a
+/// top-level command emit everything recorded (see [`crate::server::propagate`]).
+fn after_propagating(
+    srv: &mut ServerState,
+    args: &[&[u8]],
+    prop: crate::server::propagate::Prop,
+    dirty_before: u64,
+    db: usize,
+) {
+    crate::server::propagate::collect_expired(srv);
+    let changed = !prop.prevent && (prop.force || srv.dirty() != dirty_before);
+    if changed
+        && prop.replace.is_none()
+        && srv.propagate.depth == 1
+        && srv.propagate.pending.is_empty()
+    {
+        // The common case: one command, recorded as sent, without copying it first.
+        srv.propagate.depth = 0;
+        crate::persistence::aof::feed_args(srv, db, args);
+        return;
+    }
+    if changed {
+        let argv = prop
+            .replace
+            .unwrap_or_else(|| args.iter().map(|a| a.to_vec()).collect());
+        srv.propagate.push(db, argv);
+    }
+    srv.propagate.depth = srv.propagate.depth.saturating_sub(1);
+    if srv.propagate.depth == 0 {
+        crate::server::propagate::flush(srv);
+    }
 }
 
 /// Evict as `maxmemory` requires (before every command, as Redis's processCommand), and

@@ -23,6 +23,14 @@ pub static COMMANDS: &[Command] = &[
         SV,
         lastsave,
     ),
+    cmd(
+        "bgrewriteaof",
+        1,
+        ADMIN | NOSCRIPT,
+        (0, 0, 0),
+        SV,
+        bgrewriteaof,
+    ),
     cmd("dump", 2, READONLY, (1, 1, 1), KS, dump),
     cmd("restore", -4, WRITE | DENYOOM, (1, 1, 1), KS, restore),
 ];
@@ -51,17 +59,58 @@ fn bgsave(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if ctx.srv.persist.child.is_some() {
         return Err(CmdError::msg(IN_PROGRESS));
     }
-    // Inside MULTI/EXEC Redis defers the fork to the cron.
-    if ctx.client.in_exec {
+    // Inside MULTI/EXEC, or while an AOF rewrite runs, Redis defers the fork to the cron.
+    if ctx.client.in_exec || ctx.srv.aof.child.is_some() {
+        if !(schedule || ctx.client.in_exec) {
+            return Err(CmdError::msg(
+                "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+            ));
+        }
         ctx.srv.persist.bgsave_scheduled = true;
         ctx.reply().simple("Background saving scheduled");
         return Ok(());
     }
-    let _ = schedule; // Only another kind of child (AOF rewrite) would make SCHEDULE wait.
     match persistence::bgsave(ctx.srv) {
         Ok(_) => ctx.reply().simple("Background saving started"),
         Err(BgsaveError::InProgress) => return Err(CmdError::msg(IN_PROGRESS)),
-        Err(BgsaveError::Fork(_)) => return Err(CmdError::msg("ERR")),
+        Err(BgsaveError::OtherChild) | Err(BgsaveError::Fork(_)) => {
+            return Err(CmdError::msg("ERR"));
+        }
+    }
+    Ok(())
+}
+
+fn bgrewriteaof(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
+    use crate::persistence::aof::{self, RewriteError};
+    if ctx.srv.aof.child.is_some() {
+        return Err(CmdError::msg(
+            "ERR Background append only file rewriting already in progress",
+        ));
+    }
+    if ctx.client.in_exec || ctx.srv.persist.child.is_some() {
+        ctx.srv.aof.rewrite_scheduled = true;
+        ctx.srv.aof.consecutive_failures = 0;
+        ctx.reply()
+            .simple("Background append only file rewriting scheduled");
+        return Ok(());
+    }
+    match aof::rewrite_start(ctx.srv) {
+        Ok(()) => ctx
+            .reply()
+            .simple("Background append only file rewriting started"),
+        Err(RewriteError::Scheduled) => ctx
+            .reply()
+            .simple("Background append only file rewriting scheduled"),
+        Err(RewriteError::InProgress) => {
+            return Err(CmdError::msg(
+                "ERR Background append only file rewriting already in progress",
+            ));
+        }
+        Err(RewriteError::Failed) => {
+            return Err(CmdError::msg(
+                "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
+            ));
+        }
     }
     Ok(())
 }

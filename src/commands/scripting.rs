@@ -137,6 +137,8 @@ fn numkeys(a: &[&[u8]]) -> Result<usize, CmdError> {
 }
 
 fn eval_generic(ctx: &mut Ctx, a: &[&[u8]], by_sha: bool, ro: bool) -> CmdResult {
+    // The script's writes record themselves (effects replication), as in Redis 7.0.
+    ctx.no_propagate();
     let n = numkeys(a)?;
     let sha = if by_sha {
         let mut sha = [0u8; 40];
@@ -177,10 +179,12 @@ fn evalsha_ro(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 }
 
 fn fcall_cmd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    ctx.no_propagate();
     fcall(ctx.srv, ctx.client, a, false)
 }
 
 fn fcall_ro(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    ctx.no_propagate();
     fcall(ctx.srv, ctx.client, a, true)
 }
 
@@ -300,12 +304,15 @@ fn function_load(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     }
     let code = a[a.len() - 1];
     let name = Functions::load(ctx.srv, ctx.client, code, replace)?;
+    // Libraries are part of the data the AOF must rebuild.
+    ctx.force_propagate();
     ctx.reply().bulk(name.as_bytes());
     Ok(())
 }
 
 fn function_delete(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     ctx.srv.scripting.functions.delete(a[2])?;
+    ctx.force_propagate();
     ctx.reply().ok();
     Ok(())
 }
@@ -313,6 +320,7 @@ fn function_delete(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 fn function_flush(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     flush_mode(a, "ERR FUNCTION FLUSH only supports SYNC|ASYNC option")?;
     ctx.srv.scripting.functions.flush();
+    ctx.force_propagate();
     ctx.reply().ok();
     Ok(())
 }
@@ -342,6 +350,7 @@ fn function_restore(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         }
     };
     Functions::restore(ctx.srv, ctx.client, a[2], policy)?;
+    ctx.force_propagate();
     ctx.reply().ok();
     Ok(())
 }

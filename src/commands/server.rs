@@ -336,6 +336,17 @@ fn apply_config_changes(srv: &mut ServerState, changed: &[&str]) -> CmdResult {
                 ))
             })?,
             "maxmemory" => crate::server::maxmemory::on_maxmemory_changed(srv),
+            "appendonly" => {
+                if srv.config.appendonly {
+                    crate::persistence::aof::turn_on(srv).map_err(|e| {
+                        CmdError::msg(format!(
+                            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - {e}"
+                        ))
+                    })?;
+                } else {
+                    crate::persistence::aof::turn_off(srv);
+                }
+            }
             "maxmemory-policy" | "lfu-log-factor" | "lfu-decay-time" => {
                 crate::server::maxmemory::apply_access_policy(srv)
             }

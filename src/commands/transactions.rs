@@ -111,6 +111,8 @@ fn multi(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
 }
 
 fn exec(ctx: &mut Ctx, _a: &[&[u8]]) -> CmdResult {
+    // The queued commands record themselves, wrapped in MULTI/EXEC when several wrote.
+    ctx.no_propagate();
     let Some(queued) = ctx.client.multi.take() else {
         return Err(CmdError::msg("ERR EXEC without MULTI"));
     };

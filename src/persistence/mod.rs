@@ -21,6 +21,7 @@
 //! `rdb_changes_since_last_save` is [`ServerState::dirty`] (every key modification, from
 //! `Db::touch`) minus its value at the last successful save.
 
+pub mod aof;
 pub mod crc64;
 pub mod lzf;
 pub mod rdb;
@@ -218,6 +219,8 @@ pub fn save(srv: &mut ServerState) -> Result<(), SaveFailed> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BgsaveError {
     InProgress,
+    /// An AOF rewrite child runs.
+    OtherChild,
     Fork(String),
 }
 
@@ -225,6 +228,9 @@ pub enum BgsaveError {
 pub fn bgsave(srv: &mut ServerState) -> Result<i32, BgsaveError> {
     if srv.persist.child.is_some() {
         return Err(BgsaveError::InProgress);
+    }
+    if srv.aof.child.is_some() {
+        return Err(BgsaveError::OtherChild);
     }
     srv.persist.saves += 1;
     let dirty = srv.dirty();
@@ -296,7 +302,7 @@ fn set_fork_mode(srv: &mut ServerState, on: bool) {
 /// Whether a snapshot child is running (the cron skips incremental rehashing then, as
 /// Redis does, since moving entries copies their pages).
 pub fn fork_active(srv: &ServerState) -> bool {
-    srv.persist.child.is_some()
+    srv.persist.child.is_some() || srv.aof.child.is_some()
 }
 
 /// Reap a finished BGSAVE child (backgroundSaveDoneHandler).
@@ -368,7 +374,8 @@ pub fn cron(srv: &mut ServerState) {
         return;
     }
     check_child(srv);
-    if srv.persist.child.is_some() {
+    aof::cron(srv);
+    if srv.persist.child.is_some() || srv.aof.child.is_some() {
         return;
     }
     let now = srv.now_ms / 1000;
@@ -414,11 +421,16 @@ pub fn changes_since_save(srv: &ServerState) -> u64 {
     srv.dirty().saturating_sub(srv.persist.dirty_at_save)
 }
 
-/// Whether writes are refused with MISCONF (`stop-writes-on-bgsave-error`).
-pub fn writes_denied(srv: &ServerState) -> bool {
-    srv.config.stop_writes_on_bgsave_error
+/// Whether writes are refused with MISCONF (`stop-writes-on-bgsave-error`, or the AOF
+/// cannot be written): the error to answer.
+pub fn writes_denied(srv: &ServerState) -> Option<std::borrow::Cow<'static, str>> {
+    if srv.config.stop_writes_on_bgsave_error
         && !srv.config.save.is_empty()
         && !srv.persist.last_bgsave_ok
+    {
+        return Some(MISCONF_ERROR.into());
+    }
+    aof::write_error(srv).map(Into::into)
 }
 
 pub const MISCONF_ERROR: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
@@ -443,6 +455,7 @@ pub fn prepare_shutdown(
             .warning("There is a child saving an .rdb. Killing it!");
         kill_child(srv);
     }
+    aof::shutdown(srv);
     // Never overwrite the file being loaded with a partial dataset.
     let save = if is_loading(srv) {
         false
@@ -684,9 +697,10 @@ pub fn info(srv: &ServerState) -> String {
     let p = &srv.persist;
     let now = crate::server::unix_ms() / 1000;
     let current_bgsave = p.child.as_ref().map_or(-1, |c| now - c.start);
+    let loading = p.loading.is_some() || srv.aof.loading;
     let mut s = format!(
-        "loading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
-        p.loading.is_some() as u8,
+        "loading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n{}module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n{}",
+        loading as u8,
         changes_since_save(srv),
         p.child.is_some() as u8,
         p.lastsave,
@@ -696,6 +710,8 @@ pub fn info(srv: &ServerState) -> String {
         p.saves,
         p.last_load_keys_expired,
         p.last_load_keys_loaded,
+        aof::info_fields(srv),
+        aof::info_on_fields(srv),
     );
     if let Some(l) = &p.loading {
         let loaded = l.loaded_bytes.load(Ordering::Relaxed);

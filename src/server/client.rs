@@ -82,6 +82,8 @@ pub struct Client {
     pub watched: Vec<(usize, Box<[u8]>, u64, bool)>,
     /// Set while a blocked command is run again because a key became ready.
     pub retrying: bool,
+    /// Not a connection: the client that replays the AOF (may not block).
+    pub fake: bool,
     /// Set when that rerun could not be served and the client keeps waiting.
     pub reblocked: bool,
 }
@@ -141,9 +143,24 @@ impl Client {
             psubs: Vec::new(),
             ssubs: Vec::new(),
             retrying: false,
+            fake: false,
             reblocked: false,
             slot: 0,
         }
+    }
+
+    /// A client with no connection, for replaying the AOF (Redis's fake client): its
+    /// socket is one end of a socket pair that is never registered with the event loop.
+    pub fn fake() -> std::io::Result<Self> {
+        use std::os::fd::{FromRawFd, IntoRawFd};
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+        // SAFETY: the fd is a valid socket we own; TcpStream only reads, writes and closes
+        // it (address queries fail on it, which Client::new tolerates).
+        let stream = unsafe { TcpStream::from_raw_fd(a.into_raw_fd()) };
+        let mut c = Client::new(0, stream, addr, crate::server::unix_ms(), false);
+        c.fake = true;
+        Ok(c)
     }
 
     pub fn subscribed(&self) -> bool {

@@ -189,6 +189,7 @@ impl Server {
             }
             if Instant::now() >= next_cron {
                 cron::tick(&mut self.state);
+                crate::server::propagate::flush_unwrapped(&mut self.state);
                 super::notify::drain(&mut self.state, None);
                 let hz = self.state.config.hz.clamp(1, 500) as u64;
                 next_cron = Instant::now() + Duration::from_millis(1000 / hz);
@@ -411,6 +412,8 @@ impl Server {
 
     fn flush_all(&mut self) {
         self.collect_unblocked();
+        // Writes reach the AOF (and, under `always`, the disk) before any reply to them.
+        crate::persistence::aof::before_replies(&mut self.state);
         let slots = std::mem::take(&mut self.pending_writes);
         for slot in slots {
             let Some(mut client) = self.state.clients.take(slot) else {
@@ -588,6 +591,9 @@ fn after_command(state: &mut ServerState, client: &mut Client) {
 
 /// Write what the socket takes. Returns false when the connection must be dropped.
 pub(super) fn write_out(state: &mut ServerState, client: &mut Client) -> bool {
+    if crate::persistence::aof::pending(state) {
+        crate::persistence::aof::before_replies(state);
+    }
     while client.sent < client.reply.buf.len() {
         match client.stream.write(&client.reply.buf[client.sent..]) {
             Ok(0) => return false,

@@ -15,6 +15,7 @@ pub mod input;
 pub mod log;
 pub mod maxmemory;
 pub mod notify;
+pub mod propagate;
 pub mod pubsub;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -170,6 +171,10 @@ pub struct ServerState {
     pub dirty_base: u64,
     /// Snapshots: last save, BGSAVE child, loading (see [`crate::persistence`]).
     pub persist: crate::persistence::State,
+    /// The append-only file (see [`crate::persistence::aof`]).
+    pub aof: crate::persistence::aof::Aof,
+    /// Writes recorded for the AOF (see [`propagate`]).
+    pub propagate: propagate::Propagation,
 }
 
 impl ServerState {
@@ -206,6 +211,8 @@ impl ServerState {
             busy_io: None,
             dirty_base: 0,
             persist: crate::persistence::State::new(now),
+            aof: Default::default(),
+            propagate: Default::default(),
             config,
         };
         maxmemory::apply_access_policy(&mut state);

@@ -64,7 +64,12 @@ pub struct Db {
     pub log_events: u32,
     pub events: Vec<(u32, &'static str, Key)>,
     /// Modifications since start (Redis's `server.dirty`, per database): every `touch`.
+    /// Expiry does not count (as in Redis): it is not a change a client made.
     pub dirty: u64,
+    /// When set (the server propagates writes to the AOF), keys removed by expiry are
+    /// also listed in `expired_log`, to be recorded as deletions.
+    pub log_expired: bool,
+    pub expired_log: Vec<Key>,
     /// Reads leave the LRU clock alone while a forked snapshot child runs: writing it
     /// would copy every page a read touches (Redis skips it then too).
     pub lru_frozen: bool,
@@ -104,7 +109,10 @@ impl Db {
                 self.expires.remove(key);
                 self.keys.remove(key);
                 self.expired += 1;
-                self.touch(key);
+                self.touch_watchers(key);
+                if self.log_expired {
+                    self.expired_log.push(key.into());
+                }
                 self.log_event(EVENT_EXPIRED, "expired", key);
                 true
             }
@@ -375,6 +383,11 @@ impl Db {
     /// mutators call this; handlers that change a value in place call it themselves.
     pub fn touch(&mut self, key: &[u8]) {
         self.dirty += 1;
+        self.touch_watchers(key);
+    }
+
+    /// Bump `key`'s WATCH version without counting a change (expiry).
+    fn touch_watchers(&mut self, key: &[u8]) {
         if !self.watched.is_empty()
             && let Some(w) = self.watched.get_mut(key)
         {
@@ -497,7 +510,10 @@ impl Db {
         for k in &dead {
             self.expires.remove(&**k);
             self.keys.remove(k);
-            self.touch(k);
+            self.touch_watchers(k);
+            if self.log_expired {
+                self.expired_log.push(k.clone());
+            }
             self.log_event(EVENT_EXPIRED, "expired", k);
         }
         self.expired += dead.len() as u64;

@@ -1,0 +1,1017 @@
+//! The append-only file, as Redis 7.0's multi-part AOF: in `appenddirname`, a manifest
+//! ([`manifest`]) lists a base file (an RDB snapshot with `aof-use-rdb-preamble yes`, or
+//! commands) and incremental files of commands in the RESP form clients send.
+//!
+//! # Writing
+//! Every command that changes the dataset is fed here by [`crate::server::propagate`]
+//! into `buf`. Before the event loop writes any reply ([`before_replies`]), the buffer is
+//! written to the current incremental file; under `appendfsync always` it is also
+//! fdatasync'ed there, so a client never sees the reply to a write that is not on disk,
+//! and one fsync covers every write of a loop iteration (group commit). Under `everysec`
+//! a dedicated thread fsyncs about once a second, so the event loop never waits for the
+//! disk; under `no` the kernel decides.
+//!
+//! # Rewriting
+//! BGREWRITEAOF (or the automatic trigger, or turning `appendonly` on) first opens a new
+//! incremental file, where writes go from then on, then forks: the child writes the
+//! dataset as it was at that instant as a new base file. When the child succeeds the
+//! manifest is replaced (atomically: temp file, fsync, rename) by one listing the new base
+//! and the new incremental file; the previous base and incremental files become history
+//! and are deleted. No write is ever lost: until the new manifest is on disk the old one
+//! still lists the old base, the old incremental files and the new one.
+
+pub mod load;
+pub mod manifest;
+pub mod rewrite;
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Sender, channel};
+
+use crate::config::AppendFsync;
+use crate::server::ServerState;
+use crate::server::log::Level;
+use manifest::{FileInfo, Manifest};
+
+/// Redis's `aof_state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Off,
+    On,
+    /// Turned on at run time: writes are logged to a new incremental file while the first
+    /// base is written; the manifest lists them once it is done.
+    WaitRewrite,
+}
+
+/// A forked rewrite child.
+#[derive(Debug)]
+pub struct RewriteChild {
+    pub pid: i32,
+    /// Unix seconds when it started.
+    pub start: i64,
+}
+
+/// The fsync thread of `appendfsync everysec`.
+struct Fsyncer {
+    tx: Sender<File>,
+    busy: Arc<AtomicBool>,
+    failed: Arc<AtomicBool>,
+}
+
+impl Fsyncer {
+    fn start() -> Option<Fsyncer> {
+        let (tx, rx) = channel::<File>();
+        let busy = Arc::new(AtomicBool::new(false));
+        let failed = Arc::new(AtomicBool::new(false));
+        let (b, f) = (busy.clone(), failed.clone());
+        std::thread::Builder::new()
+            .name("aof-fsync".into())
+            .spawn(move || {
+                for file in rx {
+                    if file.sync_data().is_err() {
+                        f.store(true, Ordering::Release);
+                    } else {
+                        f.store(false, Ordering::Release);
+                    }
+                    b.store(false, Ordering::Release);
+                }
+            })
+            .ok()?;
+        Some(Fsyncer { tx, busy, failed })
+    }
+}
+
+/// AOF state (Redis's `server.aof_*`).
+pub struct Aof {
+    pub status: Status,
+    pub manifest: Manifest,
+    /// The incremental file being appended to.
+    file: Option<File>,
+    /// Propagated commands not yet written (`aof_buf`).
+    pub buf: Vec<u8>,
+    /// Database the file's last SELECT chose (None: the next command must SELECT).
+    selected_db: Option<usize>,
+    /// Bytes of the base and incremental files (`aof_current_size`).
+    pub current_size: u64,
+    /// `current_size` after the last rewrite or load (`aof_rewrite_base_size`).
+    pub base_size: u64,
+    /// Bytes of the current incremental file that were written completely.
+    incr_size: u64,
+    /// Bytes written since the last fsync.
+    unsynced: bool,
+    last_fsync_ms: i64,
+    fsyncer: Option<Fsyncer>,
+    pub child: Option<RewriteChild>,
+    pub rewrite_scheduled: bool,
+    pub rewrites: u64,
+    pub last_rewrite_time_sec: i64,
+    pub last_rewrite_ok: bool,
+    pub consecutive_failures: u64,
+    pub last_write_ok: bool,
+    pub last_write_error: String,
+    pub delayed_fsync: u64,
+    /// Replaying the AOF at start-up.
+    pub loading: bool,
+    /// When a scheduled rewrite that failed was last retried (unix seconds).
+    last_fail_retry: i64,
+    /// Last second a `#TS:` annotation was written (`aof-timestamp-enabled`).
+    last_ts: i64,
+}
+
+impl Default for Aof {
+    fn default() -> Self {
+        Aof {
+            status: Status::Off,
+            manifest: Manifest::default(),
+            file: None,
+            buf: Vec::new(),
+            selected_db: None,
+            current_size: 0,
+            base_size: 0,
+            incr_size: 0,
+            unsynced: false,
+            last_fsync_ms: 0,
+            fsyncer: None,
+            child: None,
+            rewrite_scheduled: false,
+            rewrites: 0,
+            last_rewrite_time_sec: -1,
+            last_rewrite_ok: true,
+            consecutive_failures: 0,
+            last_write_ok: true,
+            last_write_error: String::new(),
+            delayed_fsync: 0,
+            loading: false,
+            last_fail_retry: 0,
+            last_ts: 0,
+        }
+    }
+}
+
+/// The directory of the log: `dir/appenddirname`.
+pub fn dir_path(srv: &ServerState) -> PathBuf {
+    srv.config.dir.join(&srv.config.appenddirname)
+}
+
+fn manifest_name(srv: &ServerState) -> String {
+    format!("{}.manifest", srv.config.appendfilename)
+}
+
+fn base_name(srv: &ServerState, seq: u64) -> String {
+    let ext = if srv.config.aof_use_rdb_preamble {
+        "rdb"
+    } else {
+        "aof"
+    };
+    format!("{}.{seq}.base.{ext}", srv.config.appendfilename)
+}
+
+fn incr_name(srv: &ServerState, seq: u64) -> String {
+    format!("{}.{seq}.incr.aof", srv.config.appendfilename)
+}
+
+/// Make a directory entry change (create, rename) durable.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Write the manifest atomically: a temp file, fsync, rename, fsync of the directory.
+fn persist_manifest(srv: &ServerState, m: &Manifest) -> std::io::Result<()> {
+    let dir = dir_path(srv);
+    let name = manifest_name(srv);
+    let tmp = dir.join(format!("temp-{name}"));
+    {
+        let mut f = File::create(&tmp)?;
+        f.write_all(m.to_text().as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, dir.join(&name))?;
+    sync_dir(&dir);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Feeding and flushing.
+
+/// Append the RESP form of `argv` (`*N` then `$len` blocks) to `out`.
+pub fn encode_command<A: AsRef<[u8]>>(out: &mut Vec<u8>, argv: &[A]) {
+    let mut num = itoa_buf();
+    out.push(b'*');
+    out.extend_from_slice(fmt_usize(&mut num, argv.len()));
+    out.extend_from_slice(b"\r\n");
+    for a in argv {
+        let a = a.as_ref();
+        out.push(b'$');
+        out.extend_from_slice(fmt_usize(&mut num, a.len()));
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+fn itoa_buf() -> [u8; 20] {
+    [0; 20]
+}
+
+fn fmt_usize(buf: &mut [u8; 20], mut n: usize) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+impl Aof {
+    fn select(&mut self, db: usize) {
+        if self.selected_db != Some(db) {
+            let n = db.to_string();
+            encode_command(&mut self.buf, &[b"SELECT".as_slice(), n.as_bytes()]);
+            self.selected_db = Some(db);
+        }
+    }
+
+    fn timestamp(&mut self, enabled: bool, now_ms: i64) {
+        if enabled && now_ms / 1000 > self.last_ts {
+            self.last_ts = now_ms / 1000;
+            self.buf
+                .extend_from_slice(format!("#TS:{}\r\n", self.last_ts).as_bytes());
+        }
+    }
+}
+
+/// Record commands of one execution unit; several are wrapped in MULTI/EXEC when `wrap`.
+pub fn feed(srv: &mut ServerState, items: &[(usize, Vec<Vec<u8>>)], wrap: bool) {
+    let ts = srv.config.aof_timestamp_enabled;
+    let now = srv.now_ms;
+    let aof = &mut srv.aof;
+    if aof.status == Status::Off || items.is_empty() {
+        return;
+    }
+    aof.timestamp(ts, now);
+    let wrap = wrap && items.len() > 1;
+    if wrap {
+        aof.select(items[0].0);
+        encode_command(&mut aof.buf, &[b"MULTI"]);
+    }
+    for (db, argv) in items {
+        aof.select(*db);
+        encode_command(&mut aof.buf, argv);
+    }
+    if wrap {
+        encode_command(&mut aof.buf, &[b"EXEC"]);
+    }
+}
+
+/// Record one command as the client sent it (the common case, without copying it first).
+pub fn feed_args(srv: &mut ServerState, db: usize, args: &[&[u8]]) {
+    let ts = srv.config.aof_timestamp_enabled;
+    let now = srv.now_ms;
+    let aof = &mut srv.aof;
+    if aof.status == Status::Off {
+        return;
+    }
+    aof.timestamp(ts, now);
+    aof.select(db);
+    encode_command(&mut aof.buf, args);
+}
+
+/// Whether replies must wait for [`before_replies`]: writes are buffered, or (always)
+/// written but not yet on disk.
+#[inline]
+pub fn pending(srv: &ServerState) -> bool {
+    !srv.aof.buf.is_empty() || (srv.aof.unsynced && srv.config.appendfsync == AppendFsync::Always)
+}
+
+/// Write the buffer to the file, and under `always` fsync it: called before the event
+/// loop writes replies (Redis's flushAppendOnlyFile from beforeSleep).
+pub fn before_replies(srv: &mut ServerState) {
+    if pending(srv) {
+        flush(srv, false);
+    }
+}
+
+/// Write the buffer; fsync as the policy says (`force_sync`: now, whatever the policy).
+pub fn flush(srv: &mut ServerState, force_sync: bool) {
+    let policy = srv.config.appendfsync;
+    let now = crate::server::unix_ms();
+    if !srv.aof.buf.is_empty() {
+        let Some(file) = srv.aof.file.as_mut() else {
+            // Not logging (off, or the file could not be opened): nothing to keep.
+            srv.aof.buf.clear();
+            return;
+        };
+        let len = srv.aof.buf.len();
+        match file.write_all(&srv.aof.buf) {
+            Ok(()) => {
+                srv.aof.current_size += len as u64;
+                srv.aof.incr_size += len as u64;
+                srv.aof.buf.clear();
+                if srv.aof.buf.capacity() > 4 << 20 {
+                    srv.aof.buf.shrink_to(64 << 10);
+                }
+                srv.aof.unsynced = true;
+                if !srv.aof.last_write_ok {
+                    srv.log
+                        .warning("AOF write error looks solved, Redis can write again.");
+                    srv.aof.last_write_ok = true;
+                }
+            }
+            Err(e) => {
+                write_failed(srv, &e, len);
+                return;
+            }
+        }
+    }
+    if !srv.aof.unsynced {
+        return;
+    }
+    let sync_now = force_sync || policy == AppendFsync::Always;
+    let rewriting = srv.aof.child.is_some() || srv.persist.child.is_some();
+    if sync_now {
+        if let Some(f) = srv.aof.file.as_ref()
+            && let Err(e) = f.sync_data()
+        {
+            if policy == AppendFsync::Always {
+                srv.log.warning(&format!(
+                    "Can't persist AOF for fsync error when the AOF fsync policy is 'always': {e}. Exiting..."
+                ));
+                std::process::exit(1);
+            }
+            srv.aof.last_write_ok = false;
+            srv.aof.last_write_error = e.to_string();
+            return;
+        }
+        srv.aof.unsynced = false;
+        srv.aof.last_fsync_ms = now;
+    } else if policy == AppendFsync::Everysec
+        && now - srv.aof.last_fsync_ms >= 1000
+        && !(srv.config.no_appendfsync_on_rewrite && rewriting)
+    {
+        request_background_fsync(srv, now);
+    }
+}
+
+/// Hand an fsync of the current file to the fsync thread, unless one is running.
+fn request_background_fsync(srv: &mut ServerState, now: i64) {
+    if srv.aof.fsyncer.is_none() {
+        srv.aof.fsyncer = Fsyncer::start();
+    }
+    let Some(fs) = srv.aof.fsyncer.as_ref() else {
+        return;
+    };
+    if fs.busy.load(Ordering::Acquire) {
+        // The disk is slow; the next tick tries again (Redis counts these too).
+        srv.aof.delayed_fsync += 1;
+        return;
+    }
+    let Some(dup) = srv.aof.file.as_ref().and_then(|f| f.try_clone().ok()) else {
+        return;
+    };
+    fs.busy.store(true, Ordering::Release);
+    if fs.tx.send(dup).is_err() {
+        fs.busy.store(false, Ordering::Release);
+        srv.aof.fsyncer = None;
+        return;
+    }
+    srv.aof.unsynced = false;
+    srv.aof.last_fsync_ms = now;
+}
+
+/// A write to the AOF failed. Under `always` there is no way to keep the promise: exit.
+/// Otherwise keep the buffer (retried by the cron) and refuse writes until it works.
+fn write_failed(srv: &mut ServerState, e: &std::io::Error, len: usize) {
+    if srv.config.appendfsync == AppendFsync::Always {
+        srv.log.warning(&format!(
+            "Can't recover from AOF write error when the AOF fsync policy is 'always' ({e}). Exiting..."
+        ));
+        std::process::exit(1);
+    }
+    if srv.aof.last_write_ok {
+        srv.log.warning(&format!(
+            "Error writing to the AOF file: {e} ({len} bytes pending)"
+        ));
+    }
+    srv.aof.last_write_ok = false;
+    srv.aof.last_write_error = e.to_string();
+    // A partial write leaves an incomplete command at the end of the file: cut it off so
+    // the retry appends whole commands (Redis's aof_last_write_errno handling).
+    let keep = srv.aof.incr_size;
+    if let Some(f) = srv.aof.file.as_ref() {
+        let _ = f.set_len(keep);
+    }
+}
+
+/// Whether writes are refused because the AOF cannot be written (Redis's
+/// writeCommandsDeniedByDiskError, AOF half): the error text.
+pub fn write_error(srv: &ServerState) -> Option<String> {
+    if srv.aof.status == Status::Off {
+        return None;
+    }
+    let fsync_failed = srv
+        .aof
+        .fsyncer
+        .as_ref()
+        .is_some_and(|f| f.failed.load(Ordering::Acquire));
+    if srv.aof.last_write_ok && !fsync_failed {
+        return None;
+    }
+    let why = if srv.aof.last_write_error.is_empty() {
+        "fsync failed".to_string()
+    } else {
+        srv.aof.last_write_error.clone()
+    };
+    Some(format!("MISCONF Errors writing to the AOF file: {why}"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Files.
+
+/// Open (creating it if needed) incremental file `name` for appending.
+fn open_append(srv: &ServerState, name: &str) -> std::io::Result<File> {
+    let dir = dir_path(srv);
+    let f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(name))?;
+    sync_dir(&dir);
+    Ok(f)
+}
+
+/// Make `name` the file commands are appended to; the next command starts with SELECT.
+fn set_current_file(srv: &mut ServerState, file: File) {
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    srv.aof.file = Some(file);
+    srv.aof.incr_size = len;
+    srv.aof.selected_db = None;
+    srv.aof.unsynced = false;
+}
+
+/// Sizes of every file the manifest lists (`aof_current_size`).
+fn files_size(srv: &ServerState, m: &Manifest) -> u64 {
+    let dir = dir_path(srv);
+    m.files()
+        .filter_map(|f| std::fs::metadata(dir.join(&f.name)).ok())
+        .map(|md| md.len())
+        .sum()
+}
+
+/// Delete history files (unless `aof-disable-auto-gc`), then drop them from the manifest.
+fn delete_history(srv: &mut ServerState) {
+    if srv.config.aof_disable_auto_gc || srv.aof.manifest.history.is_empty() {
+        return;
+    }
+    let dir = dir_path(srv);
+    let history = std::mem::take(&mut srv.aof.manifest.history);
+    for h in &history {
+        match std::fs::remove_file(dir.join(&h.name)) {
+            Ok(()) => srv.log.notice(&format!(
+                "Removing the history file {} in the background",
+                h.name
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => srv.log.warning(&format!(
+                "Failed to remove the history file {}: {e}",
+                h.name
+            )),
+        }
+    }
+    if persist_manifest(srv, &srv.aof.manifest).is_err() {
+        // The files are gone either way; the next manifest written will not list them.
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Start-up.
+
+/// Read the manifest of `dir/appenddirname`. Ok(None) when there is none.
+fn read_manifest(srv: &ServerState) -> Result<Option<Manifest>, String> {
+    let path = dir_path(srv).join(manifest_name(srv));
+    match std::fs::read(&path) {
+        Ok(text) => Manifest::parse(&text)
+            .map(Some)
+            .map_err(|e| format!("{e} (in {})", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!(
+            "Fatal error: can't open the AOF manifest {} for reading: {e}",
+            path.display()
+        )),
+    }
+}
+
+/// A single-file AOF of Redis before 7.0 (`dir/appendfilename`) becomes the base of a
+/// multi-part log, as Redis 7.0's aofUpgradePrepare does: moved into the directory and
+/// listed in a new manifest.
+fn upgrade_old_aof(srv: &mut ServerState) -> Result<Option<Manifest>, String> {
+    let old = srv.config.dir.join(&srv.config.appendfilename);
+    if !old.is_file() {
+        return Ok(None);
+    }
+    let dir = dir_path(srv);
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        format!(
+            "Can't open or create append-only dir {}: {e}",
+            dir.display()
+        )
+    })?;
+    let name = srv.config.appendfilename.clone();
+    std::fs::rename(&old, dir.join(&name))
+        .map_err(|e| format!("Error moving {} into {}: {e}", old.display(), dir.display()))?;
+    let m = Manifest {
+        base: Some(FileInfo { name, seq: 1 }),
+        base_seq: 1,
+        ..Default::default()
+    };
+    persist_manifest(srv, &m).map_err(|e| format!("Can't write the AOF manifest: {e}"))?;
+    srv.log.notice(&format!(
+        "Successfully migrated an old-style AOF into the AOF directory {}",
+        dir.display()
+    ));
+    Ok(Some(m))
+}
+
+/// With `appendonly yes` at start-up: load the log (instead of the RDB file, as Redis),
+/// then open it for appending, creating the base and incremental files when there were
+/// none. Err is fatal: logged, and the server exits with every file untouched.
+pub fn start(srv: &mut ServerState) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let manifest = match read_manifest(srv)? {
+        Some(m) => Some(m),
+        None => upgrade_old_aof(srv)?,
+    };
+    if let Some(m) = &manifest
+        && !m.is_empty()
+    {
+        srv.aof.loading = true;
+        let dir = dir_path(srv);
+        let r = load::load_all(srv, &dir, m);
+        srv.aof.loading = false;
+        let loaded = r?;
+        srv.persist.last_load_keys_loaded = loaded.rdb_keys;
+        srv.persist.last_load_keys_expired = loaded.rdb_expired;
+        srv.log.notice(&format!(
+            "DB loaded from append only file: {:.3} seconds",
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    srv.persist.dirty_at_save = srv.dirty();
+    let dir = dir_path(srv);
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        format!(
+            "Can't open or create append-only dir {}: {e}",
+            dir.display()
+        )
+    })?;
+    let mut m = manifest.unwrap_or_default();
+    if m.base.is_none() && m.incrs.is_empty() {
+        // A fresh log: a base holding the current (empty, or loaded) data first.
+        let seq = m.base_seq + 1;
+        let name = base_name(srv, seq);
+        write_base(srv, &dir.join(&name), &dir.join(format!("temp-{name}")))
+            .map_err(|e| format!("Can't create the AOF base file {name}: {e}"))?;
+        srv.log
+            .notice(&format!("Creating AOF base file {name} on server start"));
+        m.base = Some(FileInfo { name, seq });
+        m.base_seq = seq;
+    }
+    let incr = match m.incrs.last() {
+        Some(last) => last.name.clone(),
+        None => {
+            let seq = m.incr_seq + 1;
+            let name = incr_name(srv, seq);
+            m.incrs.push(FileInfo {
+                name: name.clone(),
+                seq,
+            });
+            m.incr_seq = seq;
+            srv.log
+                .notice(&format!("Creating AOF incr file {name} on server start"));
+            name
+        }
+    };
+    let file = open_append(srv, &incr)
+        .map_err(|e| format!("Can't open the append-only file {incr}: {e}"))?;
+    persist_manifest(srv, &m).map_err(|e| format!("Can't write the AOF manifest: {e}"))?;
+    srv.aof.manifest = m;
+    delete_history(srv);
+    set_current_file(srv, file);
+    srv.aof.current_size = files_size(srv, &srv.aof.manifest);
+    srv.aof.base_size = srv.aof.current_size;
+    srv.aof.status = Status::On;
+    srv.aof.last_fsync_ms = crate::server::unix_ms();
+    enable_propagation(srv, true);
+    Ok(())
+}
+
+/// Whether commands are recorded (and Db logs expired keys for it).
+fn enable_propagation(srv: &mut ServerState, on: bool) {
+    srv.propagate.enabled = on;
+    for db in srv.dbs.iter_mut() {
+        db.log_expired = on;
+        if !on {
+            db.expired_log.clear();
+        }
+    }
+}
+
+/// Write a base file from this process's data: `tmp`, fsync, rename to `path`.
+fn write_base(srv: &ServerState, path: &Path, tmp: &Path) -> std::io::Result<()> {
+    if srv.config.aof_use_rdb_preamble {
+        let (mut aux, snap, fo) = super::options(srv);
+        aux.aof_base = true;
+        let functions: Vec<&[u8]> = srv
+            .scripting
+            .functions
+            .libs
+            .values()
+            .map(|l| l.code.as_slice())
+            .collect();
+        super::rdb::save_file(path, tmp, &srv.dbs, &functions, &aux, &snap, &fo)
+            .map(|_| ())
+            .map_err(|e| match e {
+                super::rdb::SaveError::Open(e)
+                | super::rdb::SaveError::Write(e)
+                | super::rdb::SaveError::Rename(e) => e,
+            })
+    } else {
+        rewrite::write_file(srv, path, tmp)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Rewriting.
+
+/// Why BGREWRITEAOF did not start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RewriteError {
+    InProgress,
+    /// Another child runs: the rewrite starts when it is done.
+    Scheduled,
+    Failed,
+}
+
+/// Start a background rewrite (Redis's rewriteAppendOnlyFileBackground).
+pub fn rewrite_start(srv: &mut ServerState) -> Result<(), RewriteError> {
+    if srv.aof.child.is_some() {
+        return Err(RewriteError::InProgress);
+    }
+    if srv.persist.child.is_some() {
+        srv.aof.rewrite_scheduled = true;
+        srv.aof.consecutive_failures = 0;
+        return Err(RewriteError::Scheduled);
+    }
+    let dir = dir_path(srv);
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        srv.log.warning(&format!(
+            "Can't open or create append-only dir {}: {e}",
+            dir.display()
+        ));
+        return Err(RewriteError::Failed);
+    }
+    // Everything so far goes to the current file; what follows the fork, to a new one.
+    flush(srv, true);
+    if srv.aof.status != Status::Off {
+        let seq = srv.aof.manifest.incr_seq + 1;
+        let name = incr_name(srv, seq);
+        let file = match open_append(srv, &name) {
+            Ok(f) => f,
+            Err(e) => {
+                srv.log
+                    .warning(&format!("Can't open the append-only file {name}: {e}"));
+                return Err(RewriteError::Failed);
+            }
+        };
+        srv.aof.manifest.incrs.push(FileInfo { name, seq });
+        srv.aof.manifest.incr_seq = seq;
+        if srv.aof.status == Status::On
+            && let Err(e) = persist_manifest(srv, &srv.aof.manifest)
+        {
+            srv.log
+                .warning(&format!("Can't persist the AOF manifest: {e}"));
+            srv.aof.manifest.incrs.pop();
+            srv.aof.manifest.incr_seq = seq - 1;
+            return Err(RewriteError::Failed);
+        }
+        set_current_file(srv, file);
+    }
+    let now = crate::server::unix_ms() / 1000;
+    // SAFETY: as BGSAVE (see persistence's module comment): the child only writes a file
+    // with plain system calls and leaves with _exit.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let code = rewrite_child(srv);
+        // SAFETY: see BGSAVE.
+        unsafe { libc::_exit(code) };
+    }
+    if pid < 0 {
+        let e = std::io::Error::last_os_error();
+        srv.aof.last_rewrite_ok = false;
+        srv.log.warning(&format!(
+            "Can't rewrite append only file in background: fork: {e}"
+        ));
+        return Err(RewriteError::Failed);
+    }
+    srv.log.notice(&format!(
+        "Background append only file rewriting started by pid {pid}"
+    ));
+    srv.aof.rewrite_scheduled = false;
+    srv.aof.child = Some(RewriteChild { pid, start: now });
+    super::set_fork_mode(srv, true);
+    Ok(())
+}
+
+fn temp_rewrite_path(srv: &ServerState, pid: i32) -> PathBuf {
+    dir_path(srv).join(format!("temp-rewriteaof-bg-{pid}.aof"))
+}
+
+/// The rewrite child: write the base file of the data as of the fork.
+fn rewrite_child(srv: &ServerState) -> i32 {
+    let pid = std::process::id() as i32;
+    let path = temp_rewrite_path(srv, pid);
+    let tmp = dir_path(srv).join(format!("temp-rewriteaof-{pid}.aof"));
+    let logger = srv.log.clone();
+    match write_base(srv, &path, &tmp) {
+        Ok(()) => {
+            logger.log_child(
+                Level::Notice,
+                "Successfully created the temporary AOF base file",
+            );
+            0
+        }
+        Err(e) => {
+            logger.log_child(
+                Level::Warning,
+                &format!("Error rewriting the append only file: {e}"),
+            );
+            1
+        }
+    }
+}
+
+/// Reap a finished rewrite child and install its base (backgroundRewriteDoneHandler).
+fn check_child(srv: &mut ServerState) {
+    let Some(child) = &srv.aof.child else {
+        return;
+    };
+    let pid = child.pid;
+    let mut status = 0i32;
+    // SAFETY: waitpid writes into our local.
+    let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+    if r == 0 {
+        return;
+    }
+    let Some(child) = srv.aof.child.take() else {
+        return;
+    };
+    super::set_fork_mode(srv, false);
+    let now = crate::server::unix_ms() / 1000;
+    srv.aof.last_rewrite_time_sec = now - child.start;
+    let ok = r > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    let tmp = temp_rewrite_path(srv, pid);
+    if ok && install_rewrite(srv, &tmp).is_ok() {
+        srv.aof.rewrites += 1;
+        srv.aof.last_rewrite_ok = true;
+        srv.aof.consecutive_failures = 0;
+        srv.log
+            .notice("Background AOF rewrite finished successfully");
+        return;
+    }
+    let _ = std::fs::remove_file(&tmp);
+    if r > 0 && libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGUSR1 {
+        srv.log
+            .warning("Background AOF rewrite terminated by signal 10");
+    } else {
+        srv.log
+            .warning("Background AOF rewrite terminated with error");
+        srv.aof.last_rewrite_ok = false;
+        srv.aof.consecutive_failures += 1;
+    }
+    if srv.aof.status == Status::WaitRewrite {
+        // Turning the AOF on needs a base: try again.
+        srv.aof.rewrite_scheduled = true;
+    }
+}
+
+/// Rename the child's file into the new base and write the manifest that lists it.
+fn install_rewrite(srv: &mut ServerState, tmp: &Path) -> Result<(), ()> {
+    let dir = dir_path(srv);
+    let mut m = srv.aof.manifest.clone();
+    let seq = m.base_seq + 1;
+    let name = base_name(srv, seq);
+    if let Err(e) = std::fs::rename(tmp, dir.join(&name)) {
+        srv.log.warning(&format!(
+            "Error trying to rename the temporary AOF base file {} into {name}: {e}",
+            tmp.display()
+        ));
+        return Err(());
+    }
+    srv.log.notice(&format!(
+        "Successfully renamed the temporary AOF base file {} into {name}",
+        tmp.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    if let Some(old) = m.base.take() {
+        m.history.push(old);
+    }
+    m.base = Some(FileInfo { name, seq });
+    m.base_seq = seq;
+    // Every incremental file but the one opened when the rewrite started is covered.
+    let keep = if srv.aof.status == Status::Off { 0 } else { 1 };
+    let n = m.incrs.len().saturating_sub(keep);
+    let done: Vec<FileInfo> = m.incrs.drain(..n).collect();
+    m.history.extend(done);
+    if let Err(e) = persist_manifest(srv, &m) {
+        srv.log
+            .warning(&format!("Can't persist the AOF manifest: {e}"));
+        return Err(());
+    }
+    srv.aof.manifest = m;
+    if srv.aof.status == Status::WaitRewrite {
+        srv.aof.status = Status::On;
+        srv.log.notice("AOF rewrite done, the AOF is now enabled");
+    }
+    srv.aof.current_size = files_size(srv, &srv.aof.manifest) + srv.aof.buf.len() as u64;
+    srv.aof.base_size = srv.aof.current_size;
+    delete_history(srv);
+    Ok(())
+}
+
+/// Stop a running rewrite child and remove its file.
+pub fn kill_child(srv: &mut ServerState) {
+    if let Some(child) = srv.aof.child.take() {
+        super::set_fork_mode(srv, false);
+        // SAFETY: signalling and reaping our own child.
+        unsafe {
+            libc::kill(child.pid, libc::SIGUSR1);
+            let mut status = 0;
+            libc::waitpid(child.pid, &mut status, 0);
+        }
+        let _ = std::fs::remove_file(temp_rewrite_path(srv, child.pid));
+    }
+}
+
+/// Periodic work: reap the child, scheduled and automatic rewrites, the everysec fsync,
+/// retrying a failed write.
+pub fn cron(srv: &mut ServerState) {
+    check_child(srv);
+    if srv.aof.status == Status::Off && srv.aof.child.is_none() && !srv.aof.rewrite_scheduled {
+        return;
+    }
+    if srv.aof.child.is_none() && srv.persist.child.is_none() {
+        if srv.aof.rewrite_scheduled
+            && (srv.aof.consecutive_failures == 0
+                || crate::server::unix_ms() / 1000 - srv.aof.last_fail_retry >= 5)
+        {
+            srv.aof.last_fail_retry = crate::server::unix_ms() / 1000;
+            let _ = rewrite_start(srv);
+        } else if srv.aof.status == Status::On && auto_rewrite_due(srv) {
+            let base = srv.aof.base_size.max(1);
+            let growth = (srv.aof.current_size * 100 / base).saturating_sub(100);
+            srv.log.notice(&format!(
+                "Starting automatic rewriting of AOF on {growth}% growth"
+            ));
+            let _ = rewrite_start(srv);
+        }
+    }
+    if srv.aof.status != Status::Off {
+        // Retry a failed write, and fsync an idle file that has unsynced data.
+        flush(srv, false);
+    }
+}
+
+fn auto_rewrite_due(srv: &ServerState) -> bool {
+    let perc = srv.config.auto_aof_rewrite_percentage;
+    if perc == 0 || srv.aof.current_size <= srv.config.auto_aof_rewrite_min_size {
+        return false;
+    }
+    let base = srv.aof.base_size.max(1);
+    let growth = (srv.aof.current_size * 100 / base).saturating_sub(100);
+    growth >= perc
+}
+
+// ---------------------------------------------------------------------------------------
+// Turning it on and off at run time (CONFIG SET appendonly).
+
+/// `appendonly yes` at run time: log writes from now on, and rewrite to create the base
+/// (Redis's startAppendOnly).
+pub fn turn_on(srv: &mut ServerState) -> Result<(), String> {
+    if srv.aof.status != Status::Off {
+        return Ok(());
+    }
+    let dir = dir_path(srv);
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        format!(
+            "Can't open or create append-only dir {}: {e}",
+            dir.display()
+        )
+    })?;
+    if srv.aof.manifest.is_empty()
+        && let Some(m) = read_manifest(srv)?
+    {
+        srv.aof.manifest = m;
+    }
+    srv.aof.status = Status::WaitRewrite;
+    enable_propagation(srv, true);
+    match rewrite_start(srv) {
+        Ok(()) => Ok(()),
+        Err(RewriteError::Scheduled) => {
+            // Writes go to the current (new) file once the rewrite runs; until then keep
+            // them in a fresh incremental file too.
+            let seq = srv.aof.manifest.incr_seq + 1;
+            let name = incr_name(srv, seq);
+            let file = open_append(srv, &name).map_err(|e| e.to_string())?;
+            srv.aof.manifest.incrs.push(FileInfo { name, seq });
+            srv.aof.manifest.incr_seq = seq;
+            set_current_file(srv, file);
+            Ok(())
+        }
+        Err(_) => {
+            srv.aof.status = Status::Off;
+            enable_propagation(srv, false);
+            srv.aof.file = None;
+            Err("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.".into())
+        }
+    }
+}
+
+/// `appendonly no`: flush, fsync and close the file, stop a rewrite (stopAppendOnly).
+pub fn turn_off(srv: &mut ServerState) {
+    if srv.aof.status == Status::Off {
+        return;
+    }
+    flush(srv, true);
+    srv.aof.file = None;
+    kill_child(srv);
+    srv.aof.status = Status::Off;
+    srv.aof.rewrite_scheduled = false;
+    enable_propagation(srv, false);
+}
+
+/// Before exiting: everything written and on disk, the rewrite child stopped.
+pub fn shutdown(srv: &mut ServerState) {
+    if srv.aof.child.is_some() {
+        srv.log
+            .warning("There is a child rewriting the AOF. Killing it!");
+        kill_child(srv);
+    }
+    if srv.aof.status != Status::Off {
+        srv.log.notice("Calling fsync() on the AOF file.");
+        flush(srv, true);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// INFO.
+
+/// The AOF lines of INFO persistence, in Redis's order, starting at `aof_enabled`.
+pub fn info_fields(srv: &ServerState) -> String {
+    let a = &srv.aof;
+    let now = crate::server::unix_ms() / 1000;
+    format!(
+        "aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\n",
+        (a.status != Status::Off) as u8,
+        a.child.is_some() as u8,
+        a.rewrite_scheduled as u8,
+        a.last_rewrite_time_sec,
+        a.child.as_ref().map_or(-1, |c| now - c.start),
+        if a.last_rewrite_ok { "ok" } else { "err" },
+        a.rewrites,
+        a.consecutive_failures,
+        if write_error(srv).is_none() {
+            "ok"
+        } else {
+            "err"
+        },
+    )
+}
+
+/// The lines INFO adds when the AOF is on.
+pub fn info_on_fields(srv: &ServerState) -> String {
+    let a = &srv.aof;
+    if a.status == Status::Off {
+        return String::new();
+    }
+    let pending_fsync = a
+        .fsyncer
+        .as_ref()
+        .is_some_and(|f| f.busy.load(Ordering::Acquire)) as u8;
+    format!(
+        "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:{}\r\naof_buffer_length:{}\r\naof_pending_bio_fsync:{}\r\naof_delayed_fsync:{}\r\n",
+        a.current_size,
+        a.base_size,
+        a.rewrite_scheduled as u8,
+        a.buf.len(),
+        pending_fsync,
+        a.delayed_fsync,
+    )
+}
