@@ -274,6 +274,11 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
     let (srv, client, prop) = (ctx.srv, ctx.client, ctx.prop);
     if propagating {
         after_propagating(srv, args, prop, dirty_before, db_before);
+        // Under `always` the reply waits until the log is on disk up to here.
+        let hold = crate::persistence::aof::hold_target(srv);
+        if hold != 0 {
+            client.aof_hold = hold;
+        }
     }
     let stat = &mut srv.cmd_stats[stat_slot];
     stat.calls += 1;

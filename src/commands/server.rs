@@ -344,6 +344,8 @@ fn apply_config_changes(srv: &mut ServerState, changed: &[&str]) -> CmdResult {
                 ))
             })?,
             "maxmemory" => crate::server::maxmemory::on_maxmemory_changed(srv),
+            // Replies held for `always` must not wait for a policy that no longer syncs.
+            "appendfsync" => crate::persistence::aof::flush(srv, true),
             "appendonly" => {
                 if srv.config.appendonly {
                     crate::persistence::aof::turn_on(srv).map_err(|e| {

@@ -84,6 +84,9 @@ pub struct Client {
     pub retrying: bool,
     /// Not a connection: the client that replays the AOF (may not block).
     pub fake: bool,
+    /// Under `appendfsync always`: the AOF offset that must be on disk before this
+    /// client's replies are written (0: none). A held client is not read either.
+    pub aof_hold: u64,
     /// Set when that rerun could not be served and the client keeps waiting.
     pub reblocked: bool,
 }
@@ -144,6 +147,7 @@ impl Client {
             ssubs: Vec::new(),
             retrying: false,
             fake: false,
+            aof_hold: 0,
             reblocked: false,
             slot: 0,
         }

@@ -21,6 +21,8 @@ use crate::config::{Config, OBUF_NORMAL};
 use crate::protocol::{Limits, Request};
 
 const SIGNAL_TOKEN: Token = Token(0);
+/// The AOF fsync thread wakes the loop with this token when an fsync completes.
+const AOF_TOKEN: Token = Token(CLIENT_BASE - 1);
 /// Tokens below this are listeners and signals; client slot `i` is `Token(CLIENT_BASE + i)`.
 const LISTENER_BASE: usize = 1;
 pub(super) const CLIENT_BASE: usize = 64;
@@ -93,6 +95,10 @@ impl Server {
         }
         let mut state = ServerState::new(config);
         state.bound_port = port;
+        state.aof.waker = Some(std::sync::Arc::new(mio::Waker::new(
+            poll.registry(),
+            AOF_TOKEN,
+        )?));
         state.busy_io = Some(super::busy::BusyIo::new(&poll, &listeners)?);
         Ok(Server {
             poll,
@@ -161,6 +167,7 @@ impl Server {
             for event in events.iter() {
                 match event.token() {
                     SIGNAL_TOKEN => self.on_signal(),
+                    AOF_TOKEN => crate::persistence::aof::on_sync_done(&mut self.state),
                     Token(t) if t < CLIENT_BASE => self.accept(t - LISTENER_BASE),
                     Token(t) => {
                         let slot = t - CLIENT_BASE;
@@ -214,6 +221,11 @@ impl Server {
             }
         }
         for slot in std::mem::take(&mut self.state.blocking.unblocked) {
+            self.pending_writes.push(slot);
+            self.pending_reads.push(slot);
+        }
+        // Clients whose replies waited for an AOF fsync that has completed.
+        for slot in crate::persistence::aof::take_released(&mut self.state) {
             self.pending_writes.push(slot);
             self.pending_reads.push(slot);
         }
@@ -320,6 +332,10 @@ impl Server {
                 // Resumed by on_writable once the client has read its replies.
                 break;
             }
+            if crate::persistence::aof::must_hold(&self.state, client.aof_hold) {
+                // Replies wait for an AOF fsync; read on once they are written.
+                break;
+            }
             if reads == READS_PER_TURN {
                 client.read_pending = true;
                 self.pending_reads.push(slot);
@@ -393,7 +409,13 @@ impl Server {
             // Writes of this iteration are not in the AOF yet: this client's buffer may
             // hold replies to them. Write at the end of the iteration, after the one
             // flush (and fsync) that covers them all, instead of syncing here.
-            if let Some(c) = self.state.clients.slots.get_mut(slot).and_then(|c| c.as_mut()) {
+            if let Some(c) = self
+                .state
+                .clients
+                .slots
+                .get_mut(slot)
+                .and_then(|c| c.as_mut())
+            {
                 c.write_blocked = false;
                 self.pending_writes.push(slot);
             }
@@ -538,6 +560,7 @@ pub(super) fn process_input(state: &mut ServerState, client: &mut Client) {
         && !client.close_after_reply
         && !client.output_paused()
         && client.blocked.is_none()
+        && !crate::persistence::aof::must_hold(state, client.aof_hold)
     {
         let limits = Limits {
             max_bulk_len: max_bulk,
@@ -603,6 +626,14 @@ fn after_command(state: &mut ServerState, client: &mut Client) {
 pub(super) fn write_out(state: &mut ServerState, client: &mut Client) -> bool {
     if crate::persistence::aof::pending(state) {
         crate::persistence::aof::before_replies(state);
+    }
+    if client.aof_hold != 0 {
+        if crate::persistence::aof::must_hold(state, client.aof_hold) {
+            // Written when the fsync covering its commands completes.
+            state.aof.held.push(client.slot);
+            return true;
+        }
+        client.aof_hold = 0;
     }
     while client.sent < client.reply.buf.len() {
         match client.stream.write(&client.reply.buf[client.sent..]) {

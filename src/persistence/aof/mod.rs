@@ -5,11 +5,21 @@
 //! # Writing
 //! Every command that changes the dataset is fed here by [`crate::server::propagate`]
 //! into `buf`. Before the event loop writes any reply ([`before_replies`]), the buffer is
-//! written to the current incremental file; under `appendfsync always` it is also
-//! fdatasync'ed there, so a client never sees the reply to a write that is not on disk,
-//! and one fsync covers every write of a loop iteration (group commit). Under `everysec`
-//! a dedicated thread fsyncs about once a second, so the event loop never waits for the
-//! disk; under `no` the kernel decides.
+//! written to the current incremental file.
+//!
+//! Under `appendfsync always` no client may see a reply (to a write, or to a read that
+//! saw one) before the write is on disk. Group commit, pipelined: the fsync runs on the
+//! fsync thread while the event loop goes on serving other clients. Every client that ran
+//! a command is held ([`Client::aof_hold`](crate::server::Client)) until the log is synced
+//! up to where it stood after that command (offsets in `written`/`synced` count every
+//! byte ever appended); a held client is neither written to nor read from. When an fsync
+//! completes, the thread wakes the loop through a mio waker, the clients it covers are
+//! released, and the next fsync starts at once for everything written meanwhile. One
+//! fsync thus covers every write of one or more loop iterations, and the disk's latency
+//! is not added to the server's time per command.
+//!
+//! Under `everysec` the same thread fsyncs about once a second, so the event loop never
+//! waits for the disk; under `no` the kernel decides.
 //!
 //! # Rewriting
 //! BGREWRITEAOF (or the automatic trigger, or turning `appendonly` on) first opens a new
@@ -28,7 +38,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Sender, channel};
 
 use crate::config::AppendFsync;
@@ -54,29 +64,35 @@ pub struct RewriteChild {
     pub start: i64,
 }
 
-/// The fsync thread of `appendfsync everysec`.
+/// The fsync thread (`always` and `everysec`): it receives a duplicate of the file's
+/// descriptor and the log offset written before the request, fsyncs, publishes the
+/// offset as synced and wakes the event loop.
 struct Fsyncer {
-    tx: Sender<File>,
+    tx: Sender<(File, u64)>,
     busy: Arc<AtomicBool>,
     failed: Arc<AtomicBool>,
 }
 
 impl Fsyncer {
-    fn start() -> Option<Fsyncer> {
-        let (tx, rx) = channel::<File>();
+    fn start(synced: Arc<AtomicU64>, waker: Option<Arc<mio::Waker>>) -> Option<Fsyncer> {
+        let (tx, rx) = channel::<(File, u64)>();
         let busy = Arc::new(AtomicBool::new(false));
         let failed = Arc::new(AtomicBool::new(false));
         let (b, f) = (busy.clone(), failed.clone());
         std::thread::Builder::new()
             .name("aof-fsync".into())
             .spawn(move || {
-                for file in rx {
+                for (file, target) in rx {
                     if file.sync_data().is_err() {
                         f.store(true, Ordering::Release);
                     } else {
                         f.store(false, Ordering::Release);
+                        synced.fetch_max(target, Ordering::AcqRel);
                     }
                     b.store(false, Ordering::Release);
+                    if let Some(w) = &waker {
+                        let _ = w.wake();
+                    }
                 }
             })
             .ok()?;
@@ -102,6 +118,14 @@ pub struct Aof {
     incr_size: u64,
     /// Bytes written since the last fsync.
     unsynced: bool,
+    /// Bytes ever appended to the log (across files): offsets for `always`'s holds.
+    written: u64,
+    /// How much of `written` is known to be on disk (advanced by the fsync thread).
+    synced: Arc<AtomicU64>,
+    /// Wakes the event loop when an fsync completes (set by the loop at start-up).
+    pub waker: Option<Arc<mio::Waker>>,
+    /// Clients whose replies wait for an fsync (client slots).
+    pub held: Vec<usize>,
     last_fsync_ms: i64,
     fsyncer: Option<Fsyncer>,
     pub child: Option<RewriteChild>,
@@ -133,6 +157,10 @@ impl Default for Aof {
             base_size: 0,
             incr_size: 0,
             unsynced: false,
+            written: 0,
+            synced: Arc::new(AtomicU64::new(0)),
+            waker: None,
+            held: Vec::new(),
             last_fsync_ms: 0,
             fsyncer: None,
             child: None,
@@ -285,11 +313,74 @@ pub fn feed_args(srv: &mut ServerState, db: usize, args: &[&[u8]]) {
     encode_command(&mut aof.buf, args);
 }
 
-/// Whether replies must wait for [`before_replies`]: writes are buffered, or (always)
-/// written but not yet on disk.
+/// Whether replies must wait for [`before_replies`]: writes are buffered, not yet
+/// handed to the kernel (under `always`, replies also wait for the disk: see
+/// [`must_hold`]).
 #[inline]
 pub fn pending(srv: &ServerState) -> bool {
-    !srv.aof.buf.is_empty() || (srv.aof.unsynced && srv.config.appendfsync == AppendFsync::Always)
+    !srv.aof.buf.is_empty()
+}
+
+/// Under `always`, the log offset a client's replies depend on after it ran a command:
+/// everything appended or buffered so far. 0 when nothing needs to wait.
+#[inline]
+pub fn hold_target(srv: &ServerState) -> u64 {
+    if srv.aof.status == Status::Off || srv.config.appendfsync != AppendFsync::Always {
+        return 0;
+    }
+    let end = srv.aof.written + srv.aof.buf.len() as u64;
+    if end > srv.aof.synced.load(Ordering::Acquire) {
+        end
+    } else {
+        0
+    }
+}
+
+/// Whether a client's replies must still wait for the disk.
+#[inline]
+pub fn must_hold(srv: &ServerState, hold: u64) -> bool {
+    hold != 0 && hold > srv.aof.synced.load(Ordering::Acquire)
+}
+
+/// Clients held for an fsync that has now completed: to write and to read again.
+pub fn take_released(srv: &mut ServerState) -> Vec<usize> {
+    if srv.aof.held.is_empty() {
+        return Vec::new();
+    }
+    let synced = srv.aof.synced.load(Ordering::Acquire);
+    let mut released = Vec::new();
+    let held = std::mem::take(&mut srv.aof.held);
+    for slot in held {
+        match srv.clients.slots.get(slot).and_then(|c| c.as_deref()) {
+            Some(c) if c.aof_hold > synced => srv.aof.held.push(slot),
+            Some(_) => released.push(slot),
+            // Gone, or taken out right now (it is running and will be written after).
+            None => released.push(slot),
+        }
+    }
+    released
+}
+
+/// The fsync thread finished one: start the next for what was written meanwhile.
+pub fn on_sync_done(srv: &mut ServerState) {
+    if srv
+        .aof
+        .fsyncer
+        .as_ref()
+        .is_some_and(|f| f.failed.load(Ordering::Acquire))
+        && srv.config.appendfsync == AppendFsync::Always
+    {
+        srv.log.warning(
+            "Can't persist AOF for fsync error when the AOF fsync policy is 'always'. Exiting...",
+        );
+        std::process::exit(1);
+    }
+    if srv.config.appendfsync == AppendFsync::Always
+        && srv.aof.written > srv.aof.synced.load(Ordering::Acquire)
+    {
+        let now = crate::server::unix_ms();
+        request_background_fsync(srv, now);
+    }
 }
 
 /// Write the buffer to the file, and under `always` fsync it: called before the event
@@ -315,6 +406,7 @@ pub fn flush(srv: &mut ServerState, force_sync: bool) {
             Ok(()) => {
                 srv.aof.current_size += len as u64;
                 srv.aof.incr_size += len as u64;
+                srv.aof.written += len as u64;
                 srv.aof.buf.clear();
                 if srv.aof.buf.capacity() > 4 << 20 {
                     srv.aof.buf.shrink_to(64 << 10);
@@ -335,9 +427,8 @@ pub fn flush(srv: &mut ServerState, force_sync: bool) {
     if !srv.aof.unsynced {
         return;
     }
-    let sync_now = force_sync || policy == AppendFsync::Always;
     let rewriting = srv.aof.child.is_some() || srv.persist.child.is_some();
-    if sync_now {
+    if force_sync {
         if let Some(f) = srv.aof.file.as_ref()
             && let Err(e) = f.sync_data()
         {
@@ -353,6 +444,10 @@ pub fn flush(srv: &mut ServerState, force_sync: bool) {
         }
         srv.aof.unsynced = false;
         srv.aof.last_fsync_ms = now;
+        srv.aof.synced.fetch_max(srv.aof.written, Ordering::AcqRel);
+    } else if policy == AppendFsync::Always {
+        // On the fsync thread; if one is running, its completion starts the next.
+        request_background_fsync(srv, now);
     } else if policy == AppendFsync::Everysec
         && now - srv.aof.last_fsync_ms >= 1000
         && !(srv.config.no_appendfsync_on_rewrite && rewriting)
@@ -364,21 +459,24 @@ pub fn flush(srv: &mut ServerState, force_sync: bool) {
 /// Hand an fsync of the current file to the fsync thread, unless one is running.
 fn request_background_fsync(srv: &mut ServerState, now: i64) {
     if srv.aof.fsyncer.is_none() {
-        srv.aof.fsyncer = Fsyncer::start();
+        srv.aof.fsyncer = Fsyncer::start(srv.aof.synced.clone(), srv.aof.waker.clone());
     }
     let Some(fs) = srv.aof.fsyncer.as_ref() else {
         return;
     };
     if fs.busy.load(Ordering::Acquire) {
-        // The disk is slow; the next tick tries again (Redis counts these too).
-        srv.aof.delayed_fsync += 1;
+        // Under `always` the running fsync's completion starts the next one. Under
+        // `everysec` the disk is slow; the next tick tries again (Redis counts these).
+        if srv.config.appendfsync != AppendFsync::Always {
+            srv.aof.delayed_fsync += 1;
+        }
         return;
     }
     let Some(dup) = srv.aof.file.as_ref().and_then(|f| f.try_clone().ok()) else {
         return;
     };
     fs.busy.store(true, Ordering::Release);
-    if fs.tx.send(dup).is_err() {
+    if fs.tx.send((dup, srv.aof.written)).is_err() {
         fs.busy.store(false, Ordering::Release);
         srv.aof.fsyncer = None;
         return;
