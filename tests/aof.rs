@@ -901,3 +901,423 @@ fn check_aof(dir: &TempDir) {
         "redis-check-aof:\n{text}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Behaviour side by side with Redis 7.0
+// ---------------------------------------------------------------------------------------
+
+/// What a scenario saw, to compare across servers.
+#[derive(Default)]
+struct Transcript(Vec<String>);
+
+impl Transcript {
+    fn note(&mut self, what: &str, v: impl std::fmt::Display) {
+        self.0.push(format!("{what}: {v}"));
+    }
+
+    fn reply(&mut self, c: &mut RespClient, args: &[&str]) {
+        let r = c.val(args);
+        self.note(&args.join(" "), render(&r));
+    }
+
+    /// The manifest and the files next to it (temporary files carry a pid: left out).
+    fn layout(&mut self, what: &str, d: &TempDir) {
+        self.note(
+            &format!("{what}: manifest"),
+            manifest_text(d).replace('\n', " | "),
+        );
+        let files: Vec<String> = aof_files(d)
+            .into_iter()
+            .filter(|f| !f.starts_with("temp-"))
+            .collect();
+        self.note(&format!("{what}: files"), files.join(" "));
+    }
+}
+
+/// Wait until no child runs and none is scheduled.
+fn wait_idle(c: &mut RespClient) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let busy = [
+            "aof_rewrite_in_progress",
+            "aof_rewrite_scheduled",
+            "rdb_bgsave_in_progress",
+        ]
+        .iter()
+        .any(|f| info_field(c, "persistence", f) != "0");
+        if !busy {
+            return;
+        }
+        assert!(Instant::now() < deadline, "a child still runs after 30 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The names of the `aof_*` fields of INFO persistence, in order.
+fn aof_info_names(c: &mut RespClient) -> String {
+    let info = c.val(&["INFO", "persistence"]);
+    String::from_utf8_lossy(info.bytes())
+        .lines()
+        .filter_map(|l| l.split_once(':').map(|x| x.0.to_string()))
+        .filter(|n| n.starts_with("aof_"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Run `scenario` on ferrokv and on Redis (in parallel, each in its own directory) and
+/// require the same transcript.
+fn side_by_side(
+    opts: &'static [(&'static str, &'static str)],
+    scenario: fn(&mut Proc, &TempDir, &mut Transcript),
+) {
+    if !redis_available() {
+        return;
+    }
+    let run = move |kind: Kind| {
+        let dir = TempDir::new("aof-side");
+        let mut p = spawn(kind, dir.path(), opts);
+        p.ready();
+        let mut t = Transcript::default();
+        scenario(&mut p, &dir, &mut t);
+        (t.0, p.log_text())
+    };
+    let redis = std::thread::spawn(move || run(Kind::Redis));
+    let (ours, our_log) = run(Kind::Ferrokv);
+    let (theirs, their_log) = redis.join().expect("Redis scenario");
+    for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+        assert_eq!(
+            a, b,
+            "step {i} differs (left ferrokv, right Redis)\nferrokv log:\n{our_log}\nRedis log:\n{their_log}"
+        );
+    }
+    assert_eq!(ours.len(), theirs.len());
+}
+
+/// 100 keys and a save delay of `ms` per key: a child that runs for a while.
+fn slow_children(c: &mut RespClient, us_per_key: &str) {
+    let mut args = vec!["MSET".to_string()];
+    for i in 0..100 {
+        args.push(format!("slow:{i}"));
+        args.push(i.to_string());
+    }
+    let a: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+    c.expect(&a, b"+OK\r\n");
+    c.expect(
+        &["CONFIG", "SET", "rdb-key-save-delay", us_per_key],
+        b"+OK\r\n",
+    );
+}
+
+#[test]
+fn rewrite_and_bgsave_replies_and_manifests_match_redis() {
+    side_by_side(&[("appendonly", "yes")], |p, d, t| {
+        let mut c = p.client();
+        t.layout("start-up", d);
+        t.note("INFO names", aof_info_names(&mut c));
+        slow_children(&mut c, "20000");
+        t.reply(&mut c, &["BGREWRITEAOF"]);
+        t.note(
+            "in progress",
+            info_field(&mut c, "persistence", "aof_rewrite_in_progress"),
+        );
+        t.layout("during the rewrite", d);
+        t.reply(&mut c, &["BGREWRITEAOF"]);
+        t.reply(&mut c, &["BGSAVE"]);
+        t.reply(&mut c, &["BGSAVE", "SCHEDULE"]);
+        t.note("INFO names while rewriting", aof_info_names(&mut c));
+        c.expect(&["SET", "during", "rewrite"], b"+OK\r\n");
+        wait_idle(&mut c);
+        t.note(
+            "last status",
+            info_field(&mut c, "persistence", "aof_last_bgrewrite_status"),
+        );
+        t.note(
+            "rewrites",
+            info_field(&mut c, "persistence", "aof_rewrites"),
+        );
+        t.layout("after the rewrite", d);
+        // A rewrite asked for while a BGSAVE runs waits for it.
+        t.reply(&mut c, &["BGSAVE"]);
+        c.expect(&["CONFIG", "SET", "rdb-key-save-delay", "0"], b"+OK\r\n");
+        t.reply(&mut c, &["BGREWRITEAOF"]);
+        t.note(
+            "scheduled",
+            info_field(&mut c, "persistence", "aof_rewrite_scheduled"),
+        );
+        t.reply(&mut c, &["BGREWRITEAOF"]);
+        t.layout("while scheduled", d);
+        wait_idle(&mut c);
+        t.note(
+            "rewrites",
+            info_field(&mut c, "persistence", "aof_rewrites"),
+        );
+        t.layout("after the scheduled rewrite", d);
+        // Inside MULTI it is scheduled too.
+        c.expect(&["MULTI"], b"+OK\r\n");
+        c.expect(&["BGREWRITEAOF"], b"+QUEUED\r\n");
+        t.reply(&mut c, &["EXEC"]);
+        wait_idle(&mut c);
+        t.layout("after the rewrite from EXEC", d);
+        c.expect(&["SET", "last", "1"], b"+OK\r\n");
+        p.shutdown(&[]);
+        t.layout("after SHUTDOWN", d);
+        let log = p.log_text();
+        t.note(
+            "fsync at shutdown",
+            log.contains("Calling fsync() on the AOF file."),
+        );
+        let mut p2 = spawn(p.kind, d.path(), &[("appendonly", "yes")]);
+        p2.ready();
+        let mut c = p2.client();
+        t.reply(&mut c, &["DBSIZE"]);
+        t.reply(&mut c, &["MGET", "during", "last", "slow:99"]);
+        t.layout("after restart", d);
+        p2.shutdown(&[]);
+    });
+}
+
+#[test]
+fn appendonly_and_appendfsync_at_run_time_match_redis() {
+    side_by_side(&[("appendonly", "no")], |p, d, t| {
+        let mut c = p.client();
+        c.expect(&["SET", "before", "1"], b"+OK\r\n");
+        c.expect(&["RPUSH", "list", "a", "b"], b":2\r\n");
+        t.note("dir before", aof_dir(d).exists());
+        t.reply(&mut c, &["CONFIG", "SET", "appendonly", "yes"]);
+        wait_idle(&mut c);
+        t.note("enabled", info_field(&mut c, "persistence", "aof_enabled"));
+        t.note("INFO names", aof_info_names(&mut c));
+        t.layout("after turning on", d);
+        c.expect(&["SET", "on:always", "1"], b"+OK\r\n");
+        for policy in ["everysec", "no", "always"] {
+            t.reply(&mut c, &["CONFIG", "SET", "appendfsync", policy]);
+            t.reply(&mut c, &["CONFIG", "GET", "appendfsync"]);
+            c.expect(&["SET", &format!("on:{policy}"), "1"], b"+OK\r\n");
+        }
+        t.reply(&mut c, &["CONFIG", "SET", "appendonly", "no"]);
+        t.note("enabled", info_field(&mut c, "persistence", "aof_enabled"));
+        t.note("INFO names off", aof_info_names(&mut c));
+        c.expect(&["SET", "off", "1"], b"+OK\r\n");
+        t.layout("after turning off", d);
+        // On again: the new base holds everything, "off" included.
+        t.reply(&mut c, &["CONFIG", "SET", "appendonly", "yes"]);
+        wait_idle(&mut c);
+        t.layout("on again", d);
+        c.expect(&["SET", "last", "1"], b"+OK\r\n");
+        // SIGKILL: only the log keeps the data.
+        p.signal(libc::SIGKILL);
+        p.wait_exit(Duration::from_secs(10));
+        let mut p2 = spawn(p.kind, d.path(), &[("appendonly", "yes")]);
+        p2.ready();
+        let mut c = p2.client();
+        t.reply(&mut c, &["DBSIZE"]);
+        let mut keys: Vec<String> = c
+            .val(&["KEYS", "on:*"])
+            .array()
+            .iter()
+            .map(render)
+            .collect();
+        keys.sort();
+        t.note("KEYS on:*", keys.join(","));
+        t.reply(&mut c, &["MGET", "before", "off", "last"]);
+        t.reply(&mut c, &["LRANGE", "list", "0", "-1"]);
+        p2.shutdown(&[]);
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// Write failures
+// ---------------------------------------------------------------------------------------
+
+/// [`spawn`] with RLIMIT_FSIZE at `limit` bytes and SIGXFSZ ignored (inherited through
+/// exec): a write past `limit` in any file fails with EFBIG, a full disk without root.
+fn spawn_limited(kind: Kind, dir: &Path, opts: &[(&str, &str)], limit: u64) -> Proc {
+    use std::os::unix::process::CommandExt;
+    let port = free_port();
+    let log = dir.join(match kind {
+        Kind::Ferrokv => "ferrokv.log",
+        Kind::Redis => "redis.log",
+    });
+    let bin = match kind {
+        Kind::Ferrokv => env!("CARGO_BIN_EXE_ferrokv-server").to_string(),
+        Kind::Redis => "redis-server".to_string(),
+    };
+    let mut cmd = Command::new(bin);
+    cmd.args([
+        "--port",
+        &port.to_string(),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+    ])
+    .args(["--dir", &dir.display().to_string()])
+    .args(["--logfile", &log.display().to_string()]);
+    if kind == Kind::Redis {
+        cmd.args(["--daemonize", "no"]);
+    }
+    for (k, v) in opts {
+        cmd.arg(format!("--{k}")).arg(v);
+    }
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let lim = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: libc::RLIM_INFINITY,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut p = Proc {
+        child: Some(child),
+        port,
+        log,
+        kind,
+    };
+    p.ready();
+    p
+}
+
+/// Lift the file size limit of a running process.
+fn unlimit(p: &Proc) {
+    let pid = p.child.as_ref().expect("running").id() as i32;
+    let lim = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: prlimit on our own child, reading nothing back.
+    let r = unsafe { libc::prlimit(pid, libc::RLIMIT_FSIZE, &lim, std::ptr::null_mut()) };
+    assert_eq!(r, 0, "prlimit: {}", std::io::Error::last_os_error());
+}
+
+const LIMIT: u64 = 32 * 1024;
+
+/// SETs of 1000-byte values until one is refused; returns the replies.
+fn fill(c: &mut RespClient, t: &mut Transcript) -> usize {
+    let value = "x".repeat(1000);
+    for i in 0..100 {
+        let r = c.val(&["SET", &format!("k{i}"), &value]);
+        if r.is_error() {
+            t.note(&format!("SET k{i}"), render(&r));
+            return i;
+        }
+    }
+    panic!("the file size limit never bit");
+}
+
+#[test]
+fn write_errors_under_everysec_refuse_writes_until_solved_like_redis() {
+    if !redis_available() {
+        return;
+    }
+    let run = |kind: Kind| {
+        let dir = TempDir::new("aof-efbig");
+        let opts = [("appendonly", "yes"), ("appendfsync", "everysec")];
+        let mut p = spawn_limited(kind, dir.path(), &opts, LIMIT);
+        let mut c = p.client();
+        let mut t = Transcript::default();
+        let ok = fill(&mut c, &mut t);
+        t.note("acknowledged", ok);
+        t.note(
+            "write status",
+            info_field(&mut c, "persistence", "aof_last_write_status"),
+        );
+        t.reply(&mut c, &["GET", "k0"]);
+        t.reply(&mut c, &["SET", "another", "1"]);
+        unlimit(&p);
+        assert!(
+            common::wait_until(Duration::from_secs(10), || info_field(
+                &mut c,
+                "persistence",
+                "aof_last_write_status"
+            ) == "ok"),
+            "{kind:?}: the write error was never solved"
+        );
+        t.reply(&mut c, &["SET", "after", "1"]);
+        p.shutdown(&[]);
+        let log = p.log_text();
+        t.note(
+            "solved",
+            log.contains("AOF write error looks solved, Redis can write again."),
+        );
+        let mut p = spawn(kind, dir.path(), AOF_ON);
+        p.ready();
+        let mut c = p.client();
+        t.reply(&mut c, &["DBSIZE"]);
+        t.reply(&mut c, &["EXISTS", "after"]);
+        p.shutdown(&[]);
+        (t.0, log)
+    };
+    let redis = std::thread::spawn(move || run(Kind::Redis));
+    let (ours, our_log) = run(Kind::Ferrokv);
+    let (theirs, their_log) = redis.join().unwrap();
+    assert_eq!(
+        ours, theirs,
+        "\nferrokv log:\n{our_log}\nRedis log:\n{their_log}"
+    );
+}
+
+#[test]
+fn write_errors_under_always_exit_and_lose_nothing_acknowledged_like_redis() {
+    if !redis_available() {
+        return;
+    }
+    let run = |kind: Kind| {
+        let dir = TempDir::new("aof-efbig-always");
+        let opts = [("appendonly", "yes"), ("appendfsync", "always")];
+        let mut p = spawn_limited(kind, dir.path(), &opts, LIMIT);
+        let mut c = p.client();
+        let value = "x".repeat(1000);
+        let mut ok = 0;
+        for i in 0..100 {
+            c.send(&[b"SET", format!("k{i}").as_bytes(), value.as_bytes()]);
+            // The server exits instead of answering a write it could not log.
+            if c.is_closed(Duration::from_secs(10)) {
+                break;
+            }
+            let r = c.read_value();
+            assert!(!r.is_error(), "{r:?}");
+            ok += 1;
+        }
+        let st = p.wait_exit(Duration::from_secs(10));
+        let log = p.log_text();
+        assert_eq!(st.code(), Some(1), "{kind:?}:\n{log}");
+        assert!(
+            log.contains(
+                "Can't recover from AOF write error when the AOF fsync policy is 'always'"
+            ),
+            "{kind:?}:\n{log}"
+        );
+        // The partial command was cut before exiting (a strict start-up accepts the
+        // file); everything acknowledged is there, nothing else.
+        let mut p = spawn(
+            kind,
+            dir.path(),
+            &[("appendonly", "yes"), ("aof-load-truncated", "no")],
+        );
+        p.ready();
+        let mut c = p.client();
+        let n = c.int(&["DBSIZE"]);
+        p.shutdown(&[]);
+        (ok, n)
+    };
+    let redis = std::thread::spawn(move || run(Kind::Redis));
+    let (ok, n) = run(Kind::Ferrokv);
+    assert_eq!(
+        n as usize, ok,
+        "ferrokv: every acknowledged SET and nothing else"
+    );
+    assert_eq!(
+        redis.join().unwrap(),
+        (ok, n),
+        "Redis (acknowledged, loaded)"
+    );
+}

@@ -58,10 +58,7 @@ pub fn load_all(
             ));
         }
         let is_base = manifest.base.as_ref() == Some(f);
-        if is_base {
-            srv.log
-                .notice(&format!("Loading base file {} on AOF loading...", f.name));
-        }
+        let started = std::time::Instant::now();
         match load_file(srv, &path, &f.name, last, &mut total)? {
             FileLoad::Truncated { valid, size } => {
                 srv.log.warning(&format!(
@@ -76,9 +73,10 @@ pub fn load_all(
             }
             FileLoad::Ok | FileLoad::Empty => {
                 srv.log.notice(&format!(
-                    "DB loaded from {} file {}",
+                    "DB loaded from {} file {}: {:.3} seconds",
                     if is_base { "base" } else { "incr" },
-                    f.name
+                    f.name,
+                    started.elapsed().as_secs_f64()
                 ));
             }
         }
@@ -224,7 +222,12 @@ fn load_file(
     if has_preamble {
         file.seek(SeekFrom::Start(0))
             .map_err(|e| format!("Unrecoverable error reading the append only file {name}: {e}"))?;
-        srv.log.notice("Reading RDB base file on AOF loading...");
+        // A file named like `appendfilename` is an old-style AOF moved into the directory.
+        if name == srv.config.appendfilename {
+            srv.log.notice("Reading RDB preamble from AOF file...");
+        } else {
+            srv.log.notice("Reading RDB base file on AOF loading...");
+        }
         let logger = srv.log.clone();
         let opts = super::super::load_options(srv, Some(&logger), None);
         let mut r = Reader::new(&mut file);
@@ -240,6 +243,10 @@ fn load_file(
             .map_err(|e| format!("{e} (RDB preamble of {name})"))?;
         total.rdb_keys += outcome.keys_loaded;
         total.rdb_expired += outcome.keys_expired;
+        srv.log.notice(&format!(
+            "Done loading RDB, keys loaded: {}, keys expired: {}.",
+            outcome.keys_loaded, outcome.keys_expired
+        ));
         if start == size {
             return Ok(FileLoad::Ok);
         }

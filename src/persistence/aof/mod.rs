@@ -311,7 +311,7 @@ pub fn flush(srv: &mut ServerState, force_sync: bool) {
             return;
         };
         let len = srv.aof.buf.len();
-        match file.write_all(&srv.aof.buf) {
+        match write_fully(file, &srv.aof.buf) {
             Ok(()) => {
                 srv.aof.current_size += len as u64;
                 srv.aof.incr_size += len as u64;
@@ -326,8 +326,8 @@ pub fn flush(srv: &mut ServerState, force_sync: bool) {
                     srv.aof.last_write_ok = true;
                 }
             }
-            Err(e) => {
-                write_failed(srv, &e, len);
+            Err((written, e)) => {
+                write_failed(srv, &e, written, len);
                 return;
             }
         }
@@ -348,7 +348,7 @@ pub fn flush(srv: &mut ServerState, force_sync: bool) {
                 std::process::exit(1);
             }
             srv.aof.last_write_ok = false;
-            srv.aof.last_write_error = e.to_string();
+            srv.aof.last_write_error = strerror(&e);
             return;
         }
         srv.aof.unsynced = false;
@@ -387,28 +387,64 @@ fn request_background_fsync(srv: &mut ServerState, now: i64) {
     srv.aof.last_fsync_ms = now;
 }
 
-/// A write to the AOF failed. Under `always` there is no way to keep the promise: exit.
-/// Otherwise keep the buffer (retried by the cron) and refuse writes until it works.
-fn write_failed(srv: &mut ServerState, e: &std::io::Error, len: usize) {
+/// Write all of `buf`, as Redis's aofWrite: on an error after part of it went out, the
+/// error comes with how much did.
+fn write_fully(file: &mut File, buf: &[u8]) -> Result<(), (usize, std::io::Error)> {
+    let mut done = 0;
+    while done < buf.len() {
+        match file.write(&buf[done..]) {
+            Ok(0) => return Err((done, std::io::ErrorKind::WriteZero.into())),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err((done, e)),
+        }
+    }
+    Ok(())
+}
+
+/// An error as C's strerror says it (what Redis shows), without Rust's "(os error N)".
+fn strerror(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// A write to the AOF failed after `written` of `len` bytes. Under `always` there is no
+/// way to keep the promise: exit. Otherwise keep the buffer (retried by the cron) and
+/// refuse writes until it works.
+fn write_failed(srv: &mut ServerState, e: &std::io::Error, written: usize, len: usize) {
+    // Redis reports a partial write as a full disk, whatever the second write said.
+    let why = if written > 0 {
+        "No space left on device".to_string()
+    } else {
+        strerror(e)
+    };
+    if srv.aof.last_write_ok {
+        srv.log.warning(&if written > 0 {
+            format!(
+                "Short write while writing to the AOF file: (nwritten={written}, expected={len})"
+            )
+        } else {
+            format!("Error writing to the AOF file: {why}")
+        });
+    }
+    // A partial write leaves an incomplete command at the end of the file: cut it off so
+    // the retry (or the next start, after an exit) finds whole commands, as Redis does.
+    if written > 0
+        && let Some(f) = srv.aof.file.as_ref()
+    {
+        let _ = f.set_len(srv.aof.incr_size);
+    }
     if srv.config.appendfsync == AppendFsync::Always {
-        srv.log.warning(&format!(
-            "Can't recover from AOF write error when the AOF fsync policy is 'always' ({e}). Exiting..."
-        ));
+        srv.log.warning(
+            "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...",
+        );
         std::process::exit(1);
     }
-    if srv.aof.last_write_ok {
-        srv.log.warning(&format!(
-            "Error writing to the AOF file: {e} ({len} bytes pending)"
-        ));
-    }
     srv.aof.last_write_ok = false;
-    srv.aof.last_write_error = e.to_string();
-    // A partial write leaves an incomplete command at the end of the file: cut it off so
-    // the retry appends whole commands (Redis's aof_last_write_errno handling).
-    let keep = srv.aof.incr_size;
-    if let Some(f) = srv.aof.file.as_ref() {
-        let _ = f.set_len(keep);
-    }
+    srv.aof.last_write_error = why;
 }
 
 /// Whether writes are refused because the AOF cannot be written (Redis's
@@ -584,7 +620,13 @@ pub fn start(srv: &mut ServerState) -> Result<(), String> {
         m.base_seq = seq;
     }
     let incr = match m.incrs.last() {
-        Some(last) => last.name.clone(),
+        Some(last) => {
+            srv.log.notice(&format!(
+                "Opening AOF incr file {} on server start",
+                last.name
+            ));
+            last.name.clone()
+        }
         None => {
             let seq = m.incr_seq + 1;
             let name = incr_name(srv, seq);
@@ -690,6 +732,9 @@ pub fn rewrite_start(srv: &mut ServerState) -> Result<(), RewriteError> {
                 return Err(RewriteError::Failed);
             }
         };
+        srv.log.notice(&format!(
+            "Creating AOF incr file {name} on background rewrite"
+        ));
         srv.aof.manifest.incrs.push(FileInfo { name, seq });
         srv.aof.manifest.incr_seq = seq;
         if srv.aof.status == Status::On
@@ -743,7 +788,12 @@ fn rewrite_child(srv: &ServerState) -> i32 {
         Ok(()) => {
             logger.log_child(
                 Level::Notice,
-                "Successfully created the temporary AOF base file",
+                &format!(
+                    "Successfully created the temporary AOF base file {}",
+                    path.file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default()
+                ),
             );
             0
         }
@@ -777,6 +827,10 @@ fn check_child(srv: &mut ServerState) {
     srv.aof.last_rewrite_time_sec = now - child.start;
     let ok = r > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
     let tmp = temp_rewrite_path(srv, pid);
+    if ok {
+        srv.log
+            .notice("Background AOF rewrite terminated with success");
+    }
     if ok && install_rewrite(srv, &tmp).is_ok() {
         srv.aof.rewrites += 1;
         srv.aof.last_rewrite_ok = true;
