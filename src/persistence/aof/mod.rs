@@ -173,6 +173,12 @@ fn incr_name(srv: &ServerState, seq: u64) -> String {
     format!("{}.{seq}.incr.aof", srv.config.appendfilename)
 }
 
+/// Where writes go while the first base is written after `appendonly yes` at run time;
+/// renamed to the next incremental file when that rewrite succeeds (as Redis).
+fn temp_incr_name(srv: &ServerState) -> String {
+    format!("temp-{}.incr", srv.config.appendfilename)
+}
+
 /// Make a directory entry change (create, rename) durable.
 fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
@@ -721,7 +727,24 @@ pub fn rewrite_start(srv: &mut ServerState) -> Result<(), RewriteError> {
     }
     // Everything so far goes to the current file; what follows the fork, to a new one.
     flush(srv, true);
-    if srv.aof.status != Status::Off {
+    if srv.aof.status == Status::WaitRewrite {
+        // No log yet: the writes that follow the fork wait in a temporary file.
+        let name = temp_incr_name(srv);
+        let file = File::create(dir.join(&name)).and_then(|_| open_append(srv, &name));
+        let file = match file {
+            Ok(f) => f,
+            Err(e) => {
+                srv.log
+                    .warning(&format!("Can't open the append-only file {name}: {e}"));
+                srv.aof.last_rewrite_ok = false;
+                return Err(RewriteError::Failed);
+            }
+        };
+        srv.log.notice(&format!(
+            "Creating AOF incr file {name} on background rewrite"
+        ));
+        set_current_file(srv, file);
+    } else if srv.aof.status == Status::On {
         let seq = srv.aof.manifest.incr_seq + 1;
         let name = incr_name(srv, seq);
         let file = match open_append(srv, &name) {
@@ -729,6 +752,7 @@ pub fn rewrite_start(srv: &mut ServerState) -> Result<(), RewriteError> {
             Err(e) => {
                 srv.log
                     .warning(&format!("Can't open the append-only file {name}: {e}"));
+                srv.aof.last_rewrite_ok = false;
                 return Err(RewriteError::Failed);
             }
         };
@@ -737,17 +761,18 @@ pub fn rewrite_start(srv: &mut ServerState) -> Result<(), RewriteError> {
         ));
         srv.aof.manifest.incrs.push(FileInfo { name, seq });
         srv.aof.manifest.incr_seq = seq;
-        if srv.aof.status == Status::On
-            && let Err(e) = persist_manifest(srv, &srv.aof.manifest)
-        {
+        if let Err(e) = persist_manifest(srv, &srv.aof.manifest) {
             srv.log
                 .warning(&format!("Can't persist the AOF manifest: {e}"));
             srv.aof.manifest.incrs.pop();
             srv.aof.manifest.incr_seq = seq - 1;
+            srv.aof.last_rewrite_ok = false;
             return Err(RewriteError::Failed);
         }
         set_current_file(srv, file);
     }
+    // Counted when started, as Redis's stat_aof_rewrites.
+    srv.aof.rewrites += 1;
     let now = crate::server::unix_ms() / 1000;
     // SAFETY: as BGSAVE (see persistence's module comment): the child only writes a file
     // with plain system calls and leaves with _exit.
@@ -830,28 +855,55 @@ fn check_child(srv: &mut ServerState) {
     if ok {
         srv.log
             .notice("Background AOF rewrite terminated with success");
-    }
-    if ok && install_rewrite(srv, &tmp).is_ok() {
-        srv.aof.rewrites += 1;
-        srv.aof.last_rewrite_ok = true;
-        srv.aof.consecutive_failures = 0;
-        srv.log
-            .notice("Background AOF rewrite finished successfully");
-        return;
-    }
-    let _ = std::fs::remove_file(&tmp);
-    if r > 0 && libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGUSR1 {
-        srv.log
-            .warning("Background AOF rewrite terminated by signal 10");
-    } else {
-        srv.log
-            .warning("Background AOF rewrite terminated with error");
+        if install_rewrite(srv, &tmp).is_ok() {
+            srv.aof.last_rewrite_ok = true;
+            srv.aof.consecutive_failures = 0;
+            srv.log
+                .notice("Background AOF rewrite finished successfully");
+            return;
+        }
         srv.aof.last_rewrite_ok = false;
         srv.aof.consecutive_failures += 1;
+    } else if r > 0 && libc::WIFSIGNALED(status) {
+        // SIGUSR1 is how we stop a child: not a failure.
+        let sig = libc::WTERMSIG(status);
+        if sig != libc::SIGUSR1 {
+            srv.aof.last_rewrite_ok = false;
+            srv.aof.consecutive_failures += 1;
+        }
+        srv.log.warning(&format!(
+            "Background AOF rewrite terminated by signal {sig}"
+        ));
+    } else {
+        srv.aof.last_rewrite_ok = false;
+        srv.aof.consecutive_failures += 1;
+        srv.log
+            .warning("Background AOF rewrite terminated with error");
     }
+    remove_temp_files(srv, pid);
     if srv.aof.status == Status::WaitRewrite {
-        // Turning the AOF on needs a base: try again.
+        // Turning the AOF on needs a base: what the temporary file holds will be in the
+        // next attempt's snapshot.
+        drop_temp_incr(srv);
         srv.aof.rewrite_scheduled = true;
+    }
+}
+
+/// The files a rewrite child `pid` writes (aofRemoveTempFile).
+fn remove_temp_files(srv: &ServerState, pid: i32) {
+    let _ = std::fs::remove_file(temp_rewrite_path(srv, pid));
+    let _ = std::fs::remove_file(dir_path(srv).join(format!("temp-rewriteaof-{pid}.aof")));
+}
+
+/// Close and delete the temporary incremental file of `WaitRewrite`.
+fn drop_temp_incr(srv: &mut ServerState) {
+    srv.aof.file = None;
+    srv.aof.buf.clear();
+    let name = temp_incr_name(srv);
+    if std::fs::remove_file(dir_path(srv).join(&name)).is_ok() {
+        srv.log.notice(&format!(
+            "Removing the temp incr aof file {name} in the background"
+        ));
     }
 }
 
@@ -877,8 +929,34 @@ fn install_rewrite(srv: &mut ServerState, tmp: &Path) -> Result<(), ()> {
     if let Some(old) = m.base.take() {
         m.history.push(old);
     }
-    m.base = Some(FileInfo { name, seq });
+    m.base = Some(FileInfo {
+        name: name.clone(),
+        seq,
+    });
     m.base_seq = seq;
+    let mut renamed_incr = None;
+    if srv.aof.status == Status::WaitRewrite {
+        // The writes since the fork become the first incremental file of the new log.
+        let temp = temp_incr_name(srv);
+        let seq = m.incr_seq + 1;
+        let incr = incr_name(srv, seq);
+        if let Err(e) = std::fs::rename(dir.join(&temp), dir.join(&incr)) {
+            srv.log.warning(&format!(
+                "Error trying to rename the temporary AOF incr file {temp} into {incr}: {e}"
+            ));
+            let _ = std::fs::remove_file(dir.join(&name));
+            return Err(());
+        }
+        srv.log.notice(&format!(
+            "Successfully renamed the temporary AOF incr file {temp} into {incr}"
+        ));
+        m.incrs.push(FileInfo {
+            name: incr.clone(),
+            seq,
+        });
+        m.incr_seq = seq;
+        renamed_incr = Some(incr);
+    }
     // Every incremental file but the one opened when the rewrite started is covered.
     let keep = if srv.aof.status == Status::Off { 0 } else { 1 };
     let n = m.incrs.len().saturating_sub(keep);
@@ -887,6 +965,11 @@ fn install_rewrite(srv: &mut ServerState, tmp: &Path) -> Result<(), ()> {
     if let Err(e) = persist_manifest(srv, &m) {
         srv.log
             .warning(&format!("Can't persist the AOF manifest: {e}"));
+        // The old manifest stays: nothing it lists was touched.
+        let _ = std::fs::remove_file(dir.join(&name));
+        if let Some(incr) = renamed_incr {
+            let _ = std::fs::remove_file(dir.join(incr));
+        }
         return Err(());
     }
     srv.aof.manifest = m;
@@ -910,7 +993,7 @@ pub fn kill_child(srv: &mut ServerState) {
             let mut status = 0;
             libc::waitpid(child.pid, &mut status, 0);
         }
-        let _ = std::fs::remove_file(temp_rewrite_path(srv, child.pid));
+        remove_temp_files(srv, child.pid);
     }
 }
 
@@ -976,24 +1059,31 @@ pub fn turn_on(srv: &mut ServerState) -> Result<(), String> {
     }
     srv.aof.status = Status::WaitRewrite;
     enable_propagation(srv, true);
+    if !srv.aof.last_write_ok {
+        srv.log.warning("AOF reopen, just ignore the last error.");
+        srv.aof.last_write_ok = true;
+    }
+    if srv.persist.child.is_some() {
+        // Nothing is logged until the rewrite forks: its snapshot will hold it all.
+        srv.aof.rewrite_scheduled = true;
+        srv.log.warning("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+        return Ok(());
+    }
+    if srv.aof.child.is_some() {
+        // A rewrite started while off does not collect what follows its fork.
+        srv.log.warning("AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
+        kill_child(srv);
+    }
     match rewrite_start(srv) {
         Ok(()) => Ok(()),
-        Err(RewriteError::Scheduled) => {
-            // Writes go to the current (new) file once the rewrite runs; until then keep
-            // them in a fresh incremental file too.
-            let seq = srv.aof.manifest.incr_seq + 1;
-            let name = incr_name(srv, seq);
-            let file = open_append(srv, &name).map_err(|e| e.to_string())?;
-            srv.aof.manifest.incrs.push(FileInfo { name, seq });
-            srv.aof.manifest.incr_seq = seq;
-            set_current_file(srv, file);
-            Ok(())
-        }
         Err(_) => {
             srv.aof.status = Status::Off;
             enable_propagation(srv, false);
             srv.aof.file = None;
-            Err("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.".into())
+            srv.aof.buf.clear();
+            let msg = "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.";
+            srv.log.warning(msg);
+            Err(msg.into())
         }
     }
 }
@@ -1005,15 +1095,28 @@ pub fn turn_off(srv: &mut ServerState) {
     }
     flush(srv, true);
     srv.aof.file = None;
+    srv.aof.buf.clear();
     kill_child(srv);
+    if srv.aof.status == Status::WaitRewrite {
+        drop_temp_incr(srv);
+    }
     srv.aof.status = Status::Off;
     srv.aof.rewrite_scheduled = false;
     enable_propagation(srv, false);
 }
 
-/// Before exiting: everything written and on disk, the rewrite child stopped.
-pub fn shutdown(srv: &mut ServerState) {
+/// Before exiting: everything written and on disk, the rewrite child stopped. Err (do not
+/// exit) while the first base after `appendonly yes` is still being written, unless
+/// `force`: the log would not hold the dataset yet (as Redis's prepareForShutdown).
+pub fn shutdown(srv: &mut ServerState, force: bool) -> Result<(), super::SaveFailed> {
     if srv.aof.child.is_some() {
+        if srv.aof.status == Status::WaitRewrite {
+            if !force {
+                srv.log.warning("Writing initial AOF, can't exit.");
+                return Err(super::SaveFailed);
+            }
+            srv.log.warning("Writing initial AOF. Exit anyway.");
+        }
         srv.log
             .warning("There is a child rewriting the AOF. Killing it!");
         kill_child(srv);
@@ -1022,6 +1125,7 @@ pub fn shutdown(srv: &mut ServerState) {
         srv.log.notice("Calling fsync() on the AOF file.");
         flush(srv, true);
     }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
