@@ -1199,3 +1199,46 @@ pub fn debug_loadaof(srv: &mut ServerState) -> Result<(), String> {
         srv.log.warning("Append Only File loaded by DEBUG LOADAOF");
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_encoded_as_clients_send_them() {
+        let mut out = Vec::new();
+        encode_command(&mut out, &[b"SET".as_slice(), b"", b"a\r\nb"]);
+        assert_eq!(out, b"*3\r\n$3\r\nSET\r\n$0\r\n\r\n$4\r\na\r\nb\r\n");
+        let big = vec![b'x'; 1234567];
+        out.clear();
+        encode_command(&mut out, &[big.as_slice()]);
+        assert!(out.starts_with(b"*1\r\n$1234567\r\n"));
+        assert_eq!(out.len(), 4 + 10 + 1234567 + 2);
+    }
+
+    #[test]
+    fn errors_read_as_strerror() {
+        let e = std::io::Error::from_raw_os_error(libc::EFBIG);
+        assert_eq!(strerror(&e), "File too large");
+        assert_eq!(strerror(&std::io::Error::other("plain text")), "plain text");
+    }
+
+    #[test]
+    fn partial_writes_report_what_went_out() {
+        // A pipe whose reader is gone: the first write fails at once, nothing written.
+        let mut fds = [0i32; 2];
+        // SAFETY: pipe fills our array; both ends are owned by the Files below.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: fds[0] and fds[1] are fresh descriptors nobody else owns.
+        let (r, mut w) = unsafe {
+            use std::os::fd::FromRawFd;
+            (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1]))
+        };
+        // (Rust's runtime ignores SIGPIPE: the write fails with EPIPE.)
+        drop(r);
+        match write_fully(&mut w, b"data") {
+            Err((0, e)) => assert_eq!(e.raw_os_error(), Some(libc::EPIPE)),
+            other => panic!("{other:?}"),
+        }
+    }
+}
