@@ -590,8 +590,9 @@ pub fn start(srv: &mut ServerState) -> Result<(), String> {
         Some(m) => Some(m),
         None => upgrade_old_aof(srv)?,
     };
+    let loaded_any = manifest.as_ref().is_some_and(|m| !m.is_empty());
     if let Some(m) = &manifest
-        && !m.is_empty()
+        && loaded_any
     {
         srv.aof.loading = true;
         let dir = dir_path(srv);
@@ -652,8 +653,22 @@ pub fn start(srv: &mut ServerState) -> Result<(), String> {
     srv.aof.manifest = m;
     delete_history(srv);
     set_current_file(srv, file);
-    srv.aof.current_size = files_size(srv, &srv.aof.manifest);
-    srv.aof.base_size = srv.aof.current_size;
+    // As Redis after loading: the size of every listed file, and of the base alone as the
+    // size at the last rewrite (not persisted; the first automatic rewrite may come early).
+    // A log created just now counts from zero.
+    if loaded_any {
+        srv.aof.current_size = files_size(srv, &srv.aof.manifest);
+        srv.aof.base_size = srv
+            .aof
+            .manifest
+            .base
+            .as_ref()
+            .and_then(|b| std::fs::metadata(dir.join(&b.name)).ok())
+            .map_or(0, |md| md.len());
+    } else {
+        srv.aof.current_size = 0;
+        srv.aof.base_size = 0;
+    }
     srv.aof.status = Status::On;
     srv.aof.last_fsync_ms = crate::server::unix_ms();
     enable_propagation(srv, true);
