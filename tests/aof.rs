@@ -1722,7 +1722,6 @@ fn manifests_are_accepted_exactly_when_redis_accepts_them() {
 /// With `aof-use-rdb-preamble no` the base is commands: ferrokv reloads its own, Redis
 /// loads it, redis-check-aof accepts it.
 #[test]
-#[ignore = "needs the command-form base (rewrite.rs, branch aofrw)"]
 fn ferrokv_command_base_reloads_and_loads_into_redis() {
     let dir = TempDir::new("aof-cmd-base");
     let mut p = ferro(&dir, &[("aof-use-rdb-preamble", "no")]);

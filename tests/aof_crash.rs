@@ -667,6 +667,29 @@ enum Plan {
     /// CONFIG SET appendfsync everysec / no / always every few hundred ms: writes reach
     /// the file before their replies whatever the policy (a SIGKILL loses no page cache).
     FsyncChanges,
+    /// `aof-use-rdb-preamble no`: [`Plan::Rewrite`] with a base of commands.
+    CommandBaseRewrite,
+    /// `aof-use-rdb-preamble no`: [`Plan::KillDuringRewrite`] with a base of commands.
+    CommandBaseKillDuringRewrite,
+}
+
+impl Plan {
+    fn rewrites(self) -> bool {
+        matches!(
+            self,
+            Plan::Rewrite
+                | Plan::KillDuringRewrite
+                | Plan::CommandBaseRewrite
+                | Plan::CommandBaseKillDuringRewrite
+        )
+    }
+
+    fn kills_during_rewrite(self) -> bool {
+        matches!(
+            self,
+            Plan::KillDuringRewrite | Plan::CommandBaseKillDuringRewrite
+        )
+    }
 }
 
 const PLANS: &[Plan] = &[
@@ -676,13 +699,21 @@ const PLANS: &[Plan] = &[
     Plan::KillDuringRewrite,
     Plan::RewriteAfterBgsave,
     Plan::FsyncChanges,
+    Plan::CommandBaseRewrite,
     Plan::AutoRewrite,
+    Plan::CommandBaseKillDuringRewrite,
     Plan::KillDuringRewrite,
     Plan::Plain,
 ];
 
 fn start(dir: &Path, plan: Plan) -> Proc {
     let mut opts = vec![("appendonly", "yes"), ("appendfsync", "always")];
+    if matches!(
+        plan,
+        Plan::CommandBaseRewrite | Plan::CommandBaseKillDuringRewrite
+    ) {
+        opts.push(("aof-use-rdb-preamble", "no"));
+    }
     if plan == Plan::AutoRewrite {
         opts.push(("auto-aof-rewrite-min-size", "16kb"));
         opts.push(("auto-aof-rewrite-percentage", "30"));
@@ -729,7 +760,7 @@ fn acknowledged_writes_survive_sigkill() {
         let mut p = start(dir.path(), plan);
         let verified = verify(p.port, &mut records, seed);
         let mut ctl = Conn::open(p.port);
-        if plan == Plan::KillDuringRewrite {
+        if plan.kills_during_rewrite() {
             // A slow child: the base takes a few seconds to write.
             assert_eq!(
                 ctl.call(&["CONFIG", "SET", "rdb-key-save-delay", "5000"]),
@@ -750,7 +781,7 @@ fn acknowledged_writes_survive_sigkill() {
         let action_at = rng.below(run_ms);
         std::thread::sleep(Duration::from_millis(action_at));
         match plan {
-            Plan::Rewrite | Plan::KillDuringRewrite => {
+            _ if plan.rewrites() => {
                 let r = ctl.call(&["BGREWRITEAOF"]);
                 assert_eq!(
                     r,
@@ -783,7 +814,7 @@ fn acknowledged_writes_survive_sigkill() {
             }
             _ => {}
         }
-        if plan == Plan::KillDuringRewrite {
+        if plan.kills_during_rewrite() {
             std::thread::sleep(Duration::from_millis(100 + rng.below(500)));
             assert_eq!(info_field_conn(&mut ctl, "aof_rewrite_in_progress"), "1");
         } else if plan != Plan::FsyncChanges {
