@@ -455,7 +455,7 @@ pub fn prepare_shutdown(
             .warning("There is a child saving an .rdb. Killing it!");
         kill_child(srv);
     }
-    aof::shutdown(srv);
+    aof::shutdown(srv, force)?;
     // Never overwrite the file being loaded with a partial dataset.
     let save = if is_loading(srv) {
         false

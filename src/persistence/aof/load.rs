@@ -58,10 +58,7 @@ pub fn load_all(
             ));
         }
         let is_base = manifest.base.as_ref() == Some(f);
-        if is_base {
-            srv.log
-                .notice(&format!("Loading base file {} on AOF loading...", f.name));
-        }
+        let started = std::time::Instant::now();
         match load_file(srv, &path, &f.name, last, &mut total)? {
             FileLoad::Truncated { valid, size } => {
                 srv.log.warning(&format!(
@@ -76,9 +73,10 @@ pub fn load_all(
             }
             FileLoad::Ok | FileLoad::Empty => {
                 srv.log.notice(&format!(
-                    "DB loaded from {} file {}",
+                    "DB loaded from {} file {}: {:.3} seconds",
                     if is_base { "base" } else { "incr" },
-                    f.name
+                    f.name,
+                    started.elapsed().as_secs_f64()
                 ));
             }
         }
@@ -96,19 +94,22 @@ enum Fault {
 }
 
 /// A reader that counts the offset of what it consumed.
-struct Input {
-    r: BufReader<File>,
+struct Input<R> {
+    r: R,
     offset: u64,
     line: Vec<u8>,
 }
 
-impl Input {
+/// Longest line: a count, a length or an annotation (Redis's AOF_ANNOTATION_LINE_MAX_LEN).
+const MAX_LINE: u64 = 1024;
+
+impl<R: BufRead> Input<R> {
     /// One `\n`-terminated line (without the `\r\n`). `Ok(None)` at a clean end of file.
     fn line(&mut self) -> Result<Option<&[u8]>, Fault> {
         self.line.clear();
-        // A line in the protocol is a count or a length: bounded, unlike bulk payloads.
+        // Lines are bounded, unlike bulk payloads: garbage costs no more than this.
         let n = (&mut self.r)
-            .take(128)
+            .take(MAX_LINE)
             .read_until(b'\n', &mut self.line)
             .map_err(Fault::Io)?;
         if n == 0 {
@@ -116,7 +117,7 @@ impl Input {
         }
         self.offset += n as u64;
         if self.line.last() != Some(&b'\n') {
-            return if n == 128 {
+            return if n as u64 == MAX_LINE {
                 Err(Fault::Format)
             } else {
                 Err(Fault::Eof)
@@ -148,10 +149,31 @@ fn parse_num(b: &[u8]) -> Option<i64> {
 /// Longest argument accepted while loading (proto-max-bulk-len's ceiling).
 const MAX_ARG: i64 = 1 << 40;
 
+/// A line, where a last line cut short is a torn tail only if it starts as a line here
+/// may (`leads`): other bytes are garbage, as Redis judges them by their first byte.
+fn line_led_by<'a, R: BufRead>(
+    inp: &'a mut Input<R>,
+    leads: &[u8],
+) -> Result<Option<&'a [u8]>, Fault> {
+    let complete = match inp.line() {
+        Ok(Some(_)) => true,
+        Ok(None) => return Ok(None),
+        Err(Fault::Eof) => false,
+        Err(e) => return Err(e),
+    };
+    if complete {
+        Ok(Some(&inp.line))
+    } else if inp.line.first().is_some_and(|b| !leads.contains(b)) {
+        Err(Fault::Format)
+    } else {
+        Err(Fault::Eof)
+    }
+}
+
 /// Read one command's arguments. `Ok(None)` at a clean end of file.
-fn read_command(inp: &mut Input) -> Result<Option<Vec<Vec<u8>>>, Fault> {
+fn read_command<R: BufRead>(inp: &mut Input<R>) -> Result<Option<Vec<Vec<u8>>>, Fault> {
     let argc = loop {
-        let Some(line) = inp.line()? else {
+        let Some(line) = line_led_by(inp, b"*#")? else {
             return Ok(None);
         };
         match line.first() {
@@ -169,7 +191,7 @@ fn read_command(inp: &mut Input) -> Result<Option<Vec<Vec<u8>>>, Fault> {
     };
     let mut argv = Vec::with_capacity(argc.min(1024));
     for _ in 0..argc {
-        let line = inp.line()?.ok_or(Fault::Eof)?;
+        let line = line_led_by(inp, b"$")?.ok_or(Fault::Eof)?;
         if line.first() != Some(&b'$') {
             return Err(Fault::Format);
         }
@@ -224,7 +246,12 @@ fn load_file(
     if has_preamble {
         file.seek(SeekFrom::Start(0))
             .map_err(|e| format!("Unrecoverable error reading the append only file {name}: {e}"))?;
-        srv.log.notice("Reading RDB base file on AOF loading...");
+        // A file named like `appendfilename` is an old-style AOF moved into the directory.
+        if name == srv.config.appendfilename {
+            srv.log.notice("Reading RDB preamble from AOF file...");
+        } else {
+            srv.log.notice("Reading RDB base file on AOF loading...");
+        }
         let logger = srv.log.clone();
         let opts = super::super::load_options(srv, Some(&logger), None);
         let mut r = Reader::new(&mut file);
@@ -240,6 +267,10 @@ fn load_file(
             .map_err(|e| format!("{e} (RDB preamble of {name})"))?;
         total.rdb_keys += outcome.keys_loaded;
         total.rdb_expired += outcome.keys_expired;
+        srv.log.notice(&format!(
+            "Done loading RDB, keys loaded: {}, keys expired: {}.",
+            outcome.keys_loaded, outcome.keys_expired
+        ));
         if start == size {
             return Ok(FileLoad::Ok);
         }
@@ -344,4 +375,107 @@ fn truncated(
         ));
     }
     Ok(FileLoad::Truncated { valid, size })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command of `bytes`, then how reading ended.
+    fn read_all(bytes: &[u8]) -> (Vec<Vec<Vec<u8>>>, &'static str, u64) {
+        let mut inp = Input {
+            r: std::io::BufReader::new(bytes),
+            offset: 0,
+            line: Vec::new(),
+        };
+        let mut cmds = Vec::new();
+        let mut valid = 0;
+        loop {
+            match read_command(&mut inp) {
+                Ok(Some(c)) => {
+                    cmds.push(c);
+                    valid = inp.offset;
+                }
+                Ok(None) => return (cmds, "end", valid),
+                Err(Fault::Eof) => return (cmds, "eof", valid),
+                Err(Fault::Format) => return (cmds, "format", valid),
+                Err(Fault::Io(_)) => return (cmds, "io", valid),
+            }
+        }
+    }
+
+    fn cmd(args: &[&str]) -> Vec<u8> {
+        let mut out = Vec::new();
+        crate::persistence::aof::encode_command(&mut out, args);
+        out
+    }
+
+    #[test]
+    fn commands_and_annotations() {
+        let mut f = b"#TS:1700000000\r\n".to_vec();
+        f.extend(cmd(&["SET", "k", "a\r\nb"]));
+        f.extend(format!("#{}\r\n", "x".repeat(1000)).as_bytes());
+        f.extend(cmd(&["DEL", ""]));
+        let (cmds, how, valid) = read_all(&f);
+        assert_eq!(how, "end");
+        assert_eq!(valid, f.len() as u64);
+        assert_eq!(cmds.len(), 2);
+        assert_eq!(cmds[0][2], b"a\r\nb");
+        assert_eq!(cmds[1][1], b"");
+        assert_eq!(read_all(b"").1, "end");
+    }
+
+    #[test]
+    fn every_cut_of_a_file_is_a_torn_tail_at_the_last_command() {
+        let mut f = cmd(&["SET", "key", "value"]);
+        let first = f.len() as u64;
+        f.extend(b"#TS:1700000001\r\n");
+        let annotated = f.len() as u64;
+        f.extend(cmd(&["RPUSH", "list", "a", "bb"]));
+        for cut in 1..f.len() {
+            let (cmds, how, valid) = read_all(&f[..cut]);
+            if cut as u64 == first || cut as u64 == annotated {
+                assert_eq!((how, cmds.len()), ("end", 1), "cut at {cut}");
+            } else {
+                assert_eq!(how, "eof", "cut at {cut}");
+                assert_eq!(
+                    valid,
+                    if (cut as u64) < first { 0 } else { first },
+                    "cut {cut}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn garbage_is_a_format_error_even_at_the_end() {
+        for (bytes, why) in [
+            (&b"*0\r\n"[..], "no arguments"),
+            (b"*-1\r\n", "negative count"),
+            (b"*x\r\n", "not a number"),
+            (b"+OK\r\n", "not a command"),
+            (b"*1\r\n:1\r\n", "not a bulk"),
+            (b"*1\r\n$-1\r\n", "negative length"),
+            (b"*1\r\n$1\r\nab\r\n", "length too short"),
+            (b"*1\r\n$3\r\nab\r\n*1\r\n$4\r\nPING\r\n", "length too long"),
+            (b"hello", "garbage cut short"),
+            (b"*1\r\nhello", "garbage instead of a length, cut short"),
+        ] {
+            let mut f = cmd(&["PING"]);
+            f.extend_from_slice(bytes);
+            let (cmds, how, valid) = read_all(&f);
+            assert_eq!((cmds.len(), how), (1, "format"), "{why}");
+            assert_eq!(valid, 14, "{why}");
+        }
+        // A line longer than any count, length or annotation.
+        let long = format!("*{}", "1".repeat(2000));
+        assert_eq!(read_all(long.as_bytes()).1, "format");
+    }
+
+    #[test]
+    fn lengths_do_not_allocate_ahead_of_the_data() {
+        // A corrupt length of 1 TB at the end of a file: a torn tail, not an allocation.
+        let f = b"*1\r\n$1099511627776\r\nab";
+        assert_eq!(read_all(f).1, "eof");
+    }
 }

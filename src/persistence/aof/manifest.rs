@@ -28,56 +28,86 @@ pub struct Manifest {
     pub incr_seq: u64,
 }
 
-/// Longest manifest line Redis accepts.
+/// Redis reads manifest lines into a buffer of this many bytes, newline included.
 const MAX_LINE: usize = 1024;
 
 impl Manifest {
-    /// Parse a manifest; errors are Redis's texts.
+    /// Parse a manifest as Redis 7.0's aofLoadManifestFromFile does, so a directory one
+    /// server refuses the other refuses too. Errors are Redis's texts, followed by the
+    /// line (as Redis logs them): a blank line, keys in any case and a type spelled out
+    /// (`type base`) are Redis's behaviour too. One difference, on purpose: a manifest of
+    /// nothing but comments is refused as empty, where Redis would start a new log over
+    /// the files it no longer lists.
     pub fn parse(text: &[u8]) -> Result<Manifest, String> {
         let mut m = Manifest::default();
         let mut saw_any = false;
-        for line in text.split(|&b| b == b'\n') {
-            if line.len() > MAX_LINE {
+        let mut rest = text;
+        let mut linenum = 0;
+        while !rest.is_empty() {
+            let (raw, complete) = match rest.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    let line = &rest[..i];
+                    rest = &rest[i + 1..];
+                    (line, true)
+                }
+                None => (std::mem::take(&mut rest), false),
+            };
+            linenum += 1;
+            if raw.first() == Some(&b'#') {
+                continue;
+            }
+            let at = |e: &str| {
+                format!(
+                    "{e}, at line {linenum}: '{}'",
+                    String::from_utf8_lossy(raw).trim_matches([' ', '\t', '\r'])
+                )
+            };
+            // Redis finds no newline in its buffer: the line is too long, or the file
+            // ends without one.
+            if !complete || raw.len() >= MAX_LINE {
                 return Err("The AOF manifest file contains too long line".into());
             }
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.first() == Some(&b'#') {
-                continue;
-            }
-            if line.iter().all(|b| b.is_ascii_whitespace()) {
-                continue;
-            }
-            let Some(args) = crate::util::split_args::split_args(line) else {
-                return Err("Invalid AOF manifest file format".into());
+            let Some(args) = crate::util::split_args::split_args(raw) else {
+                return Err(at("Invalid AOF manifest file format"));
             };
             if args.len() < 6 || args.len() % 2 != 0 {
-                return Err("Invalid AOF manifest file format".into());
+                return Err(at("Invalid AOF manifest file format"));
             }
-            let (mut name, mut seq, mut kind) = (None, None, None);
+            let (mut name, mut seq, mut kind) = (None, 0u64, None);
             for pair in args.chunks(2) {
-                match pair[0].as_slice() {
-                    b"file" => name = Some(String::from_utf8_lossy(&pair[1]).into_owned()),
+                let key = pair[0].to_ascii_lowercase();
+                match key.as_slice() {
+                    b"file" => {
+                        if pair[1].contains(&b'/') || pair[1].contains(&b'\\') {
+                            return Err(at("File can't be a path, just a filename"));
+                        }
+                        name = Some(String::from_utf8_lossy(&pair[1]).into_owned());
+                    }
+                    // Redis's atoll: 0 (or garbage) is refused below; we refuse negative
+                    // numbers as well.
                     b"seq" => {
                         seq = std::str::from_utf8(&pair[1])
                             .ok()
                             .and_then(|s| s.parse::<u64>().ok())
+                            .unwrap_or(0)
                     }
-                    b"type" => kind = pair[1].first().copied().filter(|_| pair[1].len() == 1),
+                    // The first character, as Redis.
+                    b"type" => kind = pair[1].first().copied(),
                     // Unknown keys are skipped, for forward compatibility (as Redis).
                     _ => {}
                 }
             }
-            let (Some(name), Some(seq), Some(kind)) = (name, seq, kind) else {
-                return Err("Invalid AOF manifest file format".into());
+            let (Some(name), Some(kind)) = (name.filter(|n| !n.is_empty()), kind) else {
+                return Err(at("Invalid AOF manifest file format"));
             };
-            if name.contains('/') {
-                return Err("File can't be a path, just a filename".into());
+            if seq == 0 {
+                return Err(at("Invalid AOF manifest file format"));
             }
             let info = FileInfo { name, seq };
             match kind {
                 b'b' => {
                     if m.base.is_some() {
-                        return Err("Found duplicate base file information".into());
+                        return Err(at("Found duplicate base file information"));
                     }
                     m.base_seq = seq;
                     m.base = Some(info);
@@ -85,12 +115,12 @@ impl Manifest {
                 b'h' => m.history.push(info),
                 b'i' => {
                     if seq <= m.incr_seq {
-                        return Err("Found a non-monotonic sequence number".into());
+                        return Err(at("Found a non-monotonic sequence number"));
                     }
                     m.incr_seq = seq;
                     m.incrs.push(info);
                 }
-                _ => return Err("Unknown AOF file type".into()),
+                _ => return Err(at("Unknown AOF file type")),
             }
             saw_any = true;
         }
@@ -181,26 +211,82 @@ mod tests {
     #[test]
     fn errors() {
         for (text, err) in [
-            ("file a seq 1\n", "Invalid AOF manifest file format"),
+            (
+                "file a seq 1\n",
+                "Invalid AOF manifest file format, at line 1: 'file a seq 1'",
+            ),
             ("file a seq 1 type x\n", "Unknown AOF file type"),
             (
                 "file a seq 1 type b\nfile b seq 1 type b\n",
-                "Found duplicate base file information",
+                "Found duplicate base file information, at line 2",
             ),
             (
                 "file a seq 2 type i\nfile b seq 1 type i\n",
                 "Found a non-monotonic sequence number",
             ),
             ("# only a comment\n", "Found an empty AOF manifest"),
+            ("", "Found an empty AOF manifest"),
             (
                 "file a/b seq 1 type b\n",
                 "File can't be a path, just a filename",
             ),
+            (
+                "file a\\b seq 1 type b\n",
+                "File can't be a path, just a filename",
+            ),
+            // What Redis 7.0.15 refuses too (checked with its redis-check-aof).
+            (
+                "file a seq 1 type b\n\nfile b seq 1 type i\n",
+                "Invalid AOF manifest file format, at line 2: ''",
+            ),
+            (
+                "file a seq 1 type b\n  \n",
+                "Invalid AOF manifest file format, at line 2",
+            ),
+            ("file a seq 0 type b\n", "Invalid AOF manifest file format"),
+            (
+                "file a seq abc type b\n",
+                "Invalid AOF manifest file format",
+            ),
+            (
+                "file a seq 1 type b",
+                "The AOF manifest file contains too long line",
+            ),
+            (
+                "file \"a seq 1 type b\n",
+                "Invalid AOF manifest file format",
+            ),
         ] {
-            assert_eq!(Manifest::parse(text.as_bytes()).unwrap_err(), err, "{text}");
+            let got = Manifest::parse(text.as_bytes()).unwrap_err();
+            assert!(got.starts_with(err), "{text:?}: {got}");
         }
-        let long = format!("file {} seq 1 type b\n", "a".repeat(2000));
-        assert!(Manifest::parse(long.as_bytes()).is_err());
+        // Redis's buffer holds 1024 bytes with the newline.
+        let line = |n: usize| {
+            let head = "file ";
+            let tail = " seq 1 type b";
+            format!("{head}{}{tail}\n", "a".repeat(n - head.len() - tail.len()))
+        };
+        assert!(Manifest::parse(line(1023).as_bytes()).is_ok());
+        assert_eq!(
+            Manifest::parse(line(1024).as_bytes()).unwrap_err(),
+            "The AOF manifest file contains too long line"
+        );
+    }
+
+    #[test]
+    fn accepted_like_redis() {
+        // Keys in any case, a spelled-out type, unknown keys, comments, CRLF.
+        let text = "# comment\r\nFILE a.1.base.rdb SEQ 1 TYPE base extra x\r\nfile a.1.incr.aof seq 1 type incr\n#";
+        let m = Manifest::parse(text.as_bytes()).unwrap();
+        assert_eq!(
+            m.base.as_ref().map(|b| b.name.as_str()),
+            Some("a.1.base.rdb")
+        );
+        assert_eq!(m.incrs.len(), 1);
+        assert_eq!(
+            m.to_text(),
+            "file a.1.base.rdb seq 1 type b\nfile a.1.incr.aof seq 1 type i\n"
+        );
     }
 
     #[test]

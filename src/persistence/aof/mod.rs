@@ -29,6 +29,13 @@
 //! and the new incremental file; the previous base and incremental files become history
 //! and are deleted. No write is ever lost: until the new manifest is on disk the old one
 //! still lists the old base, the old incremental files and the new one.
+//!
+//! `appendonly yes` at run time has no log to extend: writes that follow the fork go to
+//! `temp-<appendfilename>.incr`, renamed to the next incremental file when the first base
+//! is installed (deleted and retried if the rewrite fails); behind a running BGSAVE the
+//! rewrite waits and nothing is logged, since the later fork sees it all. File names,
+//! sequence numbers, replies and log lines follow Redis 7.0, checked side by side in
+//! `tests/aof.rs`; `tests/aof_crash.rs` SIGKILLs it under load.
 
 pub mod load;
 pub mod manifest;
@@ -199,6 +206,12 @@ fn base_name(srv: &ServerState, seq: u64) -> String {
 
 fn incr_name(srv: &ServerState, seq: u64) -> String {
     format!("{}.{seq}.incr.aof", srv.config.appendfilename)
+}
+
+/// Where writes go while the first base is written after `appendonly yes` at run time;
+/// renamed to the next incremental file when that rewrite succeeds (as Redis).
+fn temp_incr_name(srv: &ServerState) -> String {
+    format!("temp-{}.incr", srv.config.appendfilename)
 }
 
 /// Make a directory entry change (create, rename) durable.
@@ -402,7 +415,7 @@ pub fn flush(srv: &mut ServerState, force_sync: bool) {
             return;
         };
         let len = srv.aof.buf.len();
-        match file.write_all(&srv.aof.buf) {
+        match write_fully(file, &srv.aof.buf) {
             Ok(()) => {
                 srv.aof.current_size += len as u64;
                 srv.aof.incr_size += len as u64;
@@ -418,8 +431,8 @@ pub fn flush(srv: &mut ServerState, force_sync: bool) {
                     srv.aof.last_write_ok = true;
                 }
             }
-            Err(e) => {
-                write_failed(srv, &e, len);
+            Err((written, e)) => {
+                write_failed(srv, &e, written, len);
                 return;
             }
         }
@@ -439,7 +452,7 @@ pub fn flush(srv: &mut ServerState, force_sync: bool) {
                 std::process::exit(1);
             }
             srv.aof.last_write_ok = false;
-            srv.aof.last_write_error = e.to_string();
+            srv.aof.last_write_error = strerror(&e);
             return;
         }
         srv.aof.unsynced = false;
@@ -485,28 +498,64 @@ fn request_background_fsync(srv: &mut ServerState, now: i64) {
     srv.aof.last_fsync_ms = now;
 }
 
-/// A write to the AOF failed. Under `always` there is no way to keep the promise: exit.
-/// Otherwise keep the buffer (retried by the cron) and refuse writes until it works.
-fn write_failed(srv: &mut ServerState, e: &std::io::Error, len: usize) {
+/// Write all of `buf`, as Redis's aofWrite: on an error after part of it went out, the
+/// error comes with how much did.
+fn write_fully(file: &mut File, buf: &[u8]) -> Result<(), (usize, std::io::Error)> {
+    let mut done = 0;
+    while done < buf.len() {
+        match file.write(&buf[done..]) {
+            Ok(0) => return Err((done, std::io::ErrorKind::WriteZero.into())),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err((done, e)),
+        }
+    }
+    Ok(())
+}
+
+/// An error as C's strerror says it (what Redis shows), without Rust's "(os error N)".
+fn strerror(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// A write to the AOF failed after `written` of `len` bytes. Under `always` there is no
+/// way to keep the promise: exit. Otherwise keep the buffer (retried by the cron) and
+/// refuse writes until it works.
+fn write_failed(srv: &mut ServerState, e: &std::io::Error, written: usize, len: usize) {
+    // Redis reports a partial write as a full disk, whatever the second write said.
+    let why = if written > 0 {
+        "No space left on device".to_string()
+    } else {
+        strerror(e)
+    };
+    if srv.aof.last_write_ok {
+        srv.log.warning(&if written > 0 {
+            format!(
+                "Short write while writing to the AOF file: (nwritten={written}, expected={len})"
+            )
+        } else {
+            format!("Error writing to the AOF file: {why}")
+        });
+    }
+    // A partial write leaves an incomplete command at the end of the file: cut it off so
+    // the retry (or the next start, after an exit) finds whole commands, as Redis does.
+    if written > 0
+        && let Some(f) = srv.aof.file.as_ref()
+    {
+        let _ = f.set_len(srv.aof.incr_size);
+    }
     if srv.config.appendfsync == AppendFsync::Always {
-        srv.log.warning(&format!(
-            "Can't recover from AOF write error when the AOF fsync policy is 'always' ({e}). Exiting..."
-        ));
+        srv.log.warning(
+            "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...",
+        );
         std::process::exit(1);
     }
-    if srv.aof.last_write_ok {
-        srv.log.warning(&format!(
-            "Error writing to the AOF file: {e} ({len} bytes pending)"
-        ));
-    }
     srv.aof.last_write_ok = false;
-    srv.aof.last_write_error = e.to_string();
-    // A partial write leaves an incomplete command at the end of the file: cut it off so
-    // the retry appends whole commands (Redis's aof_last_write_errno handling).
-    let keep = srv.aof.incr_size;
-    if let Some(f) = srv.aof.file.as_ref() {
-        let _ = f.set_len(keep);
-    }
+    srv.aof.last_write_error = why;
 }
 
 /// Whether writes are refused because the AOF cannot be written (Redis's
@@ -646,8 +695,9 @@ pub fn start(srv: &mut ServerState) -> Result<(), String> {
         Some(m) => Some(m),
         None => upgrade_old_aof(srv)?,
     };
+    let loaded_any = manifest.as_ref().is_some_and(|m| !m.is_empty());
     if let Some(m) = &manifest
-        && !m.is_empty()
+        && loaded_any
     {
         srv.aof.loading = true;
         let dir = dir_path(srv);
@@ -682,7 +732,13 @@ pub fn start(srv: &mut ServerState) -> Result<(), String> {
         m.base_seq = seq;
     }
     let incr = match m.incrs.last() {
-        Some(last) => last.name.clone(),
+        Some(last) => {
+            srv.log.notice(&format!(
+                "Opening AOF incr file {} on server start",
+                last.name
+            ));
+            last.name.clone()
+        }
         None => {
             let seq = m.incr_seq + 1;
             let name = incr_name(srv, seq);
@@ -702,8 +758,22 @@ pub fn start(srv: &mut ServerState) -> Result<(), String> {
     srv.aof.manifest = m;
     delete_history(srv);
     set_current_file(srv, file);
-    srv.aof.current_size = files_size(srv, &srv.aof.manifest);
-    srv.aof.base_size = srv.aof.current_size;
+    // As Redis after loading: the size of every listed file, and of the base alone as the
+    // size at the last rewrite (not persisted; the first automatic rewrite may come early).
+    // A log created just now counts from zero.
+    if loaded_any {
+        srv.aof.current_size = files_size(srv, &srv.aof.manifest);
+        srv.aof.base_size = srv
+            .aof
+            .manifest
+            .base
+            .as_ref()
+            .and_then(|b| std::fs::metadata(dir.join(&b.name)).ok())
+            .map_or(0, |md| md.len());
+    } else {
+        srv.aof.current_size = 0;
+        srv.aof.base_size = 0;
+    }
     srv.aof.status = Status::On;
     srv.aof.last_fsync_ms = crate::server::unix_ms();
     enable_propagation(srv, true);
@@ -777,7 +847,24 @@ pub fn rewrite_start(srv: &mut ServerState) -> Result<(), RewriteError> {
     }
     // Everything so far goes to the current file; what follows the fork, to a new one.
     flush(srv, true);
-    if srv.aof.status != Status::Off {
+    if srv.aof.status == Status::WaitRewrite {
+        // No log yet: the writes that follow the fork wait in a temporary file.
+        let name = temp_incr_name(srv);
+        let file = File::create(dir.join(&name)).and_then(|_| open_append(srv, &name));
+        let file = match file {
+            Ok(f) => f,
+            Err(e) => {
+                srv.log
+                    .warning(&format!("Can't open the append-only file {name}: {e}"));
+                srv.aof.last_rewrite_ok = false;
+                return Err(RewriteError::Failed);
+            }
+        };
+        srv.log.notice(&format!(
+            "Creating AOF incr file {name} on background rewrite"
+        ));
+        set_current_file(srv, file);
+    } else if srv.aof.status == Status::On {
         let seq = srv.aof.manifest.incr_seq + 1;
         let name = incr_name(srv, seq);
         let file = match open_append(srv, &name) {
@@ -785,22 +872,27 @@ pub fn rewrite_start(srv: &mut ServerState) -> Result<(), RewriteError> {
             Err(e) => {
                 srv.log
                     .warning(&format!("Can't open the append-only file {name}: {e}"));
+                srv.aof.last_rewrite_ok = false;
                 return Err(RewriteError::Failed);
             }
         };
+        srv.log.notice(&format!(
+            "Creating AOF incr file {name} on background rewrite"
+        ));
         srv.aof.manifest.incrs.push(FileInfo { name, seq });
         srv.aof.manifest.incr_seq = seq;
-        if srv.aof.status == Status::On
-            && let Err(e) = persist_manifest(srv, &srv.aof.manifest)
-        {
+        if let Err(e) = persist_manifest(srv, &srv.aof.manifest) {
             srv.log
                 .warning(&format!("Can't persist the AOF manifest: {e}"));
             srv.aof.manifest.incrs.pop();
             srv.aof.manifest.incr_seq = seq - 1;
+            srv.aof.last_rewrite_ok = false;
             return Err(RewriteError::Failed);
         }
         set_current_file(srv, file);
     }
+    // Counted when started, as Redis's stat_aof_rewrites.
+    srv.aof.rewrites += 1;
     let now = crate::server::unix_ms() / 1000;
     // SAFETY: as BGSAVE (see persistence's module comment): the child only writes a file
     // with plain system calls and leaves with _exit.
@@ -841,7 +933,12 @@ fn rewrite_child(srv: &ServerState) -> i32 {
         Ok(()) => {
             logger.log_child(
                 Level::Notice,
-                "Successfully created the temporary AOF base file",
+                &format!(
+                    "Successfully created the temporary AOF base file {}",
+                    path.file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default()
+                ),
             );
             0
         }
@@ -875,27 +972,58 @@ fn check_child(srv: &mut ServerState) {
     srv.aof.last_rewrite_time_sec = now - child.start;
     let ok = r > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
     let tmp = temp_rewrite_path(srv, pid);
-    if ok && install_rewrite(srv, &tmp).is_ok() {
-        srv.aof.rewrites += 1;
-        srv.aof.last_rewrite_ok = true;
-        srv.aof.consecutive_failures = 0;
+    if ok {
         srv.log
-            .notice("Background AOF rewrite finished successfully");
-        return;
-    }
-    let _ = std::fs::remove_file(&tmp);
-    if r > 0 && libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGUSR1 {
-        srv.log
-            .warning("Background AOF rewrite terminated by signal 10");
-    } else {
-        srv.log
-            .warning("Background AOF rewrite terminated with error");
+            .notice("Background AOF rewrite terminated with success");
+        if install_rewrite(srv, &tmp).is_ok() {
+            srv.aof.last_rewrite_ok = true;
+            srv.aof.consecutive_failures = 0;
+            srv.log
+                .notice("Background AOF rewrite finished successfully");
+            return;
+        }
         srv.aof.last_rewrite_ok = false;
         srv.aof.consecutive_failures += 1;
+    } else if r > 0 && libc::WIFSIGNALED(status) {
+        // SIGUSR1 is how we stop a child: not a failure.
+        let sig = libc::WTERMSIG(status);
+        if sig != libc::SIGUSR1 {
+            srv.aof.last_rewrite_ok = false;
+            srv.aof.consecutive_failures += 1;
+        }
+        srv.log.warning(&format!(
+            "Background AOF rewrite terminated by signal {sig}"
+        ));
+    } else {
+        srv.aof.last_rewrite_ok = false;
+        srv.aof.consecutive_failures += 1;
+        srv.log
+            .warning("Background AOF rewrite terminated with error");
     }
+    remove_temp_files(srv, pid);
     if srv.aof.status == Status::WaitRewrite {
-        // Turning the AOF on needs a base: try again.
+        // Turning the AOF on needs a base: what the temporary file holds will be in the
+        // next attempt's snapshot.
+        drop_temp_incr(srv);
         srv.aof.rewrite_scheduled = true;
+    }
+}
+
+/// The files a rewrite child `pid` writes (aofRemoveTempFile).
+fn remove_temp_files(srv: &ServerState, pid: i32) {
+    let _ = std::fs::remove_file(temp_rewrite_path(srv, pid));
+    let _ = std::fs::remove_file(dir_path(srv).join(format!("temp-rewriteaof-{pid}.aof")));
+}
+
+/// Close and delete the temporary incremental file of `WaitRewrite`.
+fn drop_temp_incr(srv: &mut ServerState) {
+    srv.aof.file = None;
+    srv.aof.buf.clear();
+    let name = temp_incr_name(srv);
+    if std::fs::remove_file(dir_path(srv).join(&name)).is_ok() {
+        srv.log.notice(&format!(
+            "Removing the temp incr aof file {name} in the background"
+        ));
     }
 }
 
@@ -921,8 +1049,34 @@ fn install_rewrite(srv: &mut ServerState, tmp: &Path) -> Result<(), ()> {
     if let Some(old) = m.base.take() {
         m.history.push(old);
     }
-    m.base = Some(FileInfo { name, seq });
+    m.base = Some(FileInfo {
+        name: name.clone(),
+        seq,
+    });
     m.base_seq = seq;
+    let mut renamed_incr = None;
+    if srv.aof.status == Status::WaitRewrite {
+        // The writes since the fork become the first incremental file of the new log.
+        let temp = temp_incr_name(srv);
+        let seq = m.incr_seq + 1;
+        let incr = incr_name(srv, seq);
+        if let Err(e) = std::fs::rename(dir.join(&temp), dir.join(&incr)) {
+            srv.log.warning(&format!(
+                "Error trying to rename the temporary AOF incr file {temp} into {incr}: {e}"
+            ));
+            let _ = std::fs::remove_file(dir.join(&name));
+            return Err(());
+        }
+        srv.log.notice(&format!(
+            "Successfully renamed the temporary AOF incr file {temp} into {incr}"
+        ));
+        m.incrs.push(FileInfo {
+            name: incr.clone(),
+            seq,
+        });
+        m.incr_seq = seq;
+        renamed_incr = Some(incr);
+    }
     // Every incremental file but the one opened when the rewrite started is covered.
     let keep = if srv.aof.status == Status::Off { 0 } else { 1 };
     let n = m.incrs.len().saturating_sub(keep);
@@ -931,6 +1085,11 @@ fn install_rewrite(srv: &mut ServerState, tmp: &Path) -> Result<(), ()> {
     if let Err(e) = persist_manifest(srv, &m) {
         srv.log
             .warning(&format!("Can't persist the AOF manifest: {e}"));
+        // The old manifest stays: nothing it lists was touched.
+        let _ = std::fs::remove_file(dir.join(&name));
+        if let Some(incr) = renamed_incr {
+            let _ = std::fs::remove_file(dir.join(incr));
+        }
         return Err(());
     }
     srv.aof.manifest = m;
@@ -954,7 +1113,7 @@ pub fn kill_child(srv: &mut ServerState) {
             let mut status = 0;
             libc::waitpid(child.pid, &mut status, 0);
         }
-        let _ = std::fs::remove_file(temp_rewrite_path(srv, child.pid));
+        remove_temp_files(srv, child.pid);
     }
 }
 
@@ -1020,24 +1179,31 @@ pub fn turn_on(srv: &mut ServerState) -> Result<(), String> {
     }
     srv.aof.status = Status::WaitRewrite;
     enable_propagation(srv, true);
+    if !srv.aof.last_write_ok {
+        srv.log.warning("AOF reopen, just ignore the last error.");
+        srv.aof.last_write_ok = true;
+    }
+    if srv.persist.child.is_some() {
+        // Nothing is logged until the rewrite forks: its snapshot will hold it all.
+        srv.aof.rewrite_scheduled = true;
+        srv.log.warning("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+        return Ok(());
+    }
+    if srv.aof.child.is_some() {
+        // A rewrite started while off does not collect what follows its fork.
+        srv.log.warning("AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
+        kill_child(srv);
+    }
     match rewrite_start(srv) {
         Ok(()) => Ok(()),
-        Err(RewriteError::Scheduled) => {
-            // Writes go to the current (new) file once the rewrite runs; until then keep
-            // them in a fresh incremental file too.
-            let seq = srv.aof.manifest.incr_seq + 1;
-            let name = incr_name(srv, seq);
-            let file = open_append(srv, &name).map_err(|e| e.to_string())?;
-            srv.aof.manifest.incrs.push(FileInfo { name, seq });
-            srv.aof.manifest.incr_seq = seq;
-            set_current_file(srv, file);
-            Ok(())
-        }
         Err(_) => {
             srv.aof.status = Status::Off;
             enable_propagation(srv, false);
             srv.aof.file = None;
-            Err("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.".into())
+            srv.aof.buf.clear();
+            let msg = "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.";
+            srv.log.warning(msg);
+            Err(msg.into())
         }
     }
 }
@@ -1049,15 +1215,28 @@ pub fn turn_off(srv: &mut ServerState) {
     }
     flush(srv, true);
     srv.aof.file = None;
+    srv.aof.buf.clear();
     kill_child(srv);
+    if srv.aof.status == Status::WaitRewrite {
+        drop_temp_incr(srv);
+    }
     srv.aof.status = Status::Off;
     srv.aof.rewrite_scheduled = false;
     enable_propagation(srv, false);
 }
 
-/// Before exiting: everything written and on disk, the rewrite child stopped.
-pub fn shutdown(srv: &mut ServerState) {
+/// Before exiting: everything written and on disk, the rewrite child stopped. Err (do not
+/// exit) while the first base after `appendonly yes` is still being written, unless
+/// `force`: the log would not hold the dataset yet (as Redis's prepareForShutdown).
+pub fn shutdown(srv: &mut ServerState, force: bool) -> Result<(), super::SaveFailed> {
     if srv.aof.child.is_some() {
+        if srv.aof.status == Status::WaitRewrite {
+            if !force {
+                srv.log.warning("Writing initial AOF, can't exit.");
+                return Err(super::SaveFailed);
+            }
+            srv.log.warning("Writing initial AOF. Exit anyway.");
+        }
         srv.log
             .warning("There is a child rewriting the AOF. Killing it!");
         kill_child(srv);
@@ -1066,6 +1245,7 @@ pub fn shutdown(srv: &mut ServerState) {
         srv.log.notice("Calling fsync() on the AOF file.");
         flush(srv, true);
     }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1138,4 +1318,47 @@ pub fn debug_loadaof(srv: &mut ServerState) -> Result<(), String> {
     r.map(|_| {
         srv.log.warning("Append Only File loaded by DEBUG LOADAOF");
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_encoded_as_clients_send_them() {
+        let mut out = Vec::new();
+        encode_command(&mut out, &[b"SET".as_slice(), b"", b"a\r\nb"]);
+        assert_eq!(out, b"*3\r\n$3\r\nSET\r\n$0\r\n\r\n$4\r\na\r\nb\r\n");
+        let big = vec![b'x'; 1234567];
+        out.clear();
+        encode_command(&mut out, &[big.as_slice()]);
+        assert!(out.starts_with(b"*1\r\n$1234567\r\n"));
+        assert_eq!(out.len(), 4 + 10 + 1234567 + 2);
+    }
+
+    #[test]
+    fn errors_read_as_strerror() {
+        let e = std::io::Error::from_raw_os_error(libc::EFBIG);
+        assert_eq!(strerror(&e), "File too large");
+        assert_eq!(strerror(&std::io::Error::other("plain text")), "plain text");
+    }
+
+    #[test]
+    fn partial_writes_report_what_went_out() {
+        // A pipe whose reader is gone: the first write fails at once, nothing written.
+        let mut fds = [0i32; 2];
+        // SAFETY: pipe fills our array; both ends are owned by the Files below.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: fds[0] and fds[1] are fresh descriptors nobody else owns.
+        let (r, mut w) = unsafe {
+            use std::os::fd::FromRawFd;
+            (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1]))
+        };
+        // (Rust's runtime ignores SIGPIPE: the write fails with EPIPE.)
+        drop(r);
+        match write_fully(&mut w, b"data") {
+            Err((0, e)) => assert_eq!(e.raw_os_error(), Some(libc::EPIPE)),
+            other => panic!("{other:?}"),
+        }
+    }
 }
