@@ -170,7 +170,12 @@ fn flush_mode(a: &[&[u8]]) -> CmdResult {
 
 fn flushdb(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     flush_mode(a)?;
+    // Removed keys count as changes, and the flush is always logged (Redis 7.0 forces
+    // its propagation even when the database was empty).
+    let removed = ctx.db().len() as u64;
     ctx.db().clear();
+    ctx.srv.dirty_base += removed;
+    ctx.force_propagate();
     ctx.reply().ok();
     Ok(())
 }
@@ -182,6 +187,7 @@ fn flushall(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         db.clear();
     }
     crate::persistence::after_flushall(ctx.srv, removed);
+    ctx.force_propagate();
     ctx.reply().ok();
     Ok(())
 }
@@ -206,6 +212,8 @@ fn swapdb(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         ctx.srv.dbs[a].signal_existing_blocking_keys();
         ctx.srv.dbs[b].signal_existing_blocking_keys();
     }
+    // A change even between empty databases (Redis's server.dirty++), so it is logged.
+    ctx.srv.dirty_base += 1;
     ctx.reply().ok();
     Ok(())
 }
