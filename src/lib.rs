@@ -15,7 +15,8 @@
 //! - [`server`]: the mio event loop, clients, cron, logging.
 //! - [`commands`]: the command table and one file per command family.
 //! - [`storage`]: databases, the incremental hash table, value encodings.
-//! - [`persistence`]: RDB snapshots (SAVE, BGSAVE by fork, loading at start-up), DUMP/RESTORE.
+//! - [`persistence`]: RDB snapshots (SAVE, BGSAVE by fork, loading at start-up), DUMP/RESTORE,
+//!   and the append-only file ([`persistence::aof`]; writes reach it through [`server::propagate`]).
 //! - [`scripting`]: EVAL and FUNCTION on an embedded Lua 5.1 (`csrc/lua51`).
 //! - [`util`]: glob matching, Redis number parsing/formatting, argument splitting.
 //!

@@ -1,7 +1,7 @@
 //! Persistence: RDB snapshots ([`rdb`]) and the server-side machinery around them — SAVE
 //! in the foreground, BGSAVE in a forked child, the `save` points checked by the cron,
 //! loading at start-up on a thread while clients get `-LOADING`, saving at shutdown, and
-//! INFO's persistence section. (The append-only file is a later addition.)
+//! INFO's persistence section. The append-only file is in [`aof`].
 //!
 //! # Snapshots by fork
 //! BGSAVE forks, as Redis does: the child sees the dataset as it was at the fork
