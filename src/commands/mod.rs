@@ -231,7 +231,9 @@ pub fn execute(srv: &mut ServerState, client: &mut Client, args: &[&[u8]]) {
         reject(srv, client, &msg);
         return;
     }
-    if !cmd.has(flags::LOADING) && crate::persistence::is_loading(srv) {
+    if !cmd.has(flags::LOADING)
+        && (crate::persistence::is_loading(srv) || (srv.aof.loading && !client.fake))
+    {
         srv.cmd_stats[stat_slot].rejected += 1;
         reject(srv, client, crate::persistence::LOADING_ERROR);
         return;

@@ -288,7 +288,17 @@ fn load_file(
     // Offset after the last complete command, and before an open MULTI.
     let mut valid = start;
     let mut before_multi: Option<u64> = None;
+    let mut last_serve = std::time::Instant::now();
     loop {
+        // Clients connecting during a long replay get -LOADING (and INFO) rather than
+        // silence, as Redis's processEventsWhileBlocked; checked every 1024 commands.
+        if srv.aof.serve_while_loading
+            && total.commands % 1024 == 0
+            && last_serve.elapsed() >= std::time::Duration::from_millis(2)
+        {
+            crate::server::busy::process_events_while_busy(srv);
+            last_serve = std::time::Instant::now();
+        }
         let cmd_start = inp.offset;
         match read_command(&mut inp) {
             Ok(None) => break,

@@ -146,6 +146,8 @@ pub struct Aof {
     pub delayed_fsync: u64,
     /// Replaying the AOF at start-up.
     pub loading: bool,
+    /// While replaying at start-up, answer clients now and then (`-LOADING`, INFO).
+    pub serve_while_loading: bool,
     /// When a scheduled rewrite that failed was last retried (unix seconds).
     last_fail_retry: i64,
     /// Last second a `#TS:` annotation was written (`aof-timestamp-enabled`).
@@ -180,6 +182,7 @@ impl Default for Aof {
             last_write_error: String::new(),
             delayed_fsync: 0,
             loading: false,
+            serve_while_loading: false,
             last_fail_retry: 0,
             last_ts: 0,
         }
@@ -700,9 +703,12 @@ pub fn start(srv: &mut ServerState) -> Result<(), String> {
         && loaded_any
     {
         srv.aof.loading = true;
+        srv.aof.serve_while_loading = true;
         let dir = dir_path(srv);
         let r = load::load_all(srv, &dir, m);
         srv.aof.loading = false;
+        srv.aof.serve_while_loading = false;
+        crate::server::busy::end(srv);
         let loaded = r?;
         srv.persist.last_load_keys_loaded = loaded.rdb_keys;
         srv.persist.last_load_keys_expired = loaded.rdb_expired;
