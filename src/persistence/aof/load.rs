@@ -293,7 +293,7 @@ fn load_file(
         // Clients connecting during a long replay get -LOADING (and INFO) rather than
         // silence, as Redis's processEventsWhileBlocked; checked every 1024 commands.
         if srv.aof.serve_while_loading
-            && total.commands % 1024 == 0
+            && total.commands.is_multiple_of(1024)
             && last_serve.elapsed() >= std::time::Duration::from_millis(2)
         {
             crate::server::busy::process_events_while_busy(srv);
