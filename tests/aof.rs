@@ -1765,3 +1765,41 @@ fn ferrokv_command_base_reloads_and_loads_into_redis() {
         r.shutdown(&[]);
     }
 }
+
+/// A long replay at start-up answers clients meanwhile: `-LOADING` for commands, INFO
+/// with `loading:1`, as Redis does (slowed down with the `key-load-delay` test hook).
+#[test]
+fn clients_get_loading_while_the_aof_replays() {
+    let dir = TempDir::new("aof-loading");
+    std::fs::create_dir_all(aof_dir(&dir)).unwrap();
+    let mut bytes = Vec::new();
+    for i in 0..3000 {
+        bytes.extend_from_slice(&cmd_bytes(&format!("SET key:{i} value")));
+    }
+    std::fs::write(incr_path(&dir, 1), &bytes).unwrap();
+    std::fs::write(
+        aof_dir(&dir).join("appendonly.aof.manifest"),
+        "file appendonly.aof.1.incr.aof seq 1 type i\n",
+    )
+    .unwrap();
+    // 3000 commands × 300 µs: about a second of replay.
+    let mut p = spawn(
+        Kind::Ferrokv,
+        dir.path(),
+        &[("appendonly", "yes"), ("key-load-delay", "300")],
+    );
+    let mut c = RespClient::connect(p.port);
+    let reply = c.cmd(&["PING"]);
+    assert!(
+        reply.starts_with(b"-LOADING Redis is loading the dataset in memory"),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+    let info = String::from_utf8_lossy(&c.cmd(&["INFO", "persistence"])).into_owned();
+    assert!(info.contains("loading:1\r\n"), "{info}");
+    p.ready();
+    c.expect(&["DBSIZE"], b":3000\r\n");
+    let info = String::from_utf8_lossy(&c.cmd(&["INFO", "persistence"])).into_owned();
+    assert!(info.contains("loading:0\r\n"), "{info}");
+    p.shutdown(&[]);
+}

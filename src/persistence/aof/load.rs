@@ -291,9 +291,9 @@ fn load_file(
     let mut last_serve = std::time::Instant::now();
     loop {
         // Clients connecting during a long replay get -LOADING (and INFO) rather than
-        // silence, as Redis's processEventsWhileBlocked; checked every 1024 commands.
+        // silence, as Redis's processEventsWhileBlocked (every 2 ms, checked every 64 commands).
         if srv.aof.serve_while_loading
-            && total.commands.is_multiple_of(1024)
+            && total.commands.is_multiple_of(64)
             && last_serve.elapsed() >= std::time::Duration::from_millis(2)
         {
             crate::server::busy::process_events_while_busy(srv);
@@ -313,6 +313,12 @@ fn load_file(
                 }
                 if is_multi {
                     before_multi = Some(cmd_start);
+                }
+                if srv.config.key_load_delay > 0 {
+                    // A test hook, as Redis's: slow the replay down to observe loading.
+                    std::thread::sleep(std::time::Duration::from_micros(
+                        srv.config.key_load_delay as u64,
+                    ));
                 }
                 srv.refresh_clock();
                 let args: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
