@@ -226,6 +226,11 @@ fn serve(state: &mut ServerState, slot: usize) {
         }
     }
     process_input(state, &mut client);
+    if crate::persistence::aof::must_hold(state, client.aof_hold) {
+        // The loop is not turning, so no fsync completion would release this client
+        // before the script ends: sync here (rare: `always` with writes pending).
+        crate::persistence::aof::flush(state, true);
+    }
     let ok = write_out(state, &mut client);
     if closed || !ok || client.close_asap {
         if let Some(io) = state.busy_io.take() {

@@ -478,6 +478,8 @@ fn request_background_fsync(srv: &mut ServerState, now: i64) {
         srv.aof.fsyncer = Fsyncer::start(srv.aof.synced.clone(), srv.aof.waker.clone());
     }
     let Some(fs) = srv.aof.fsyncer.as_ref() else {
+        // No thread (it could not be spawned): fsync here rather than never.
+        flush(srv, true);
         return;
     };
     if fs.busy.load(Ordering::Acquire) {
