@@ -283,6 +283,14 @@ fn debug(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         ctx.reply().ok();
     } else if is(a[1], "reload") {
         return super::persistence::debug_reload(ctx, a);
+    } else if is(a[1], "loadaof") && a.len() == 2 {
+        ctx.no_propagate();
+        if let Err(e) = crate::persistence::aof::debug_loadaof(ctx.srv) {
+            // A log that cannot be replayed is fatal, as in Redis.
+            ctx.srv.log.warning(&e);
+            std::process::exit(1);
+        }
+        ctx.reply().ok();
     } else if is(a[1], "log") && a.len() >= 3 {
         let msg = a[2..]
             .iter()

@@ -389,6 +389,16 @@ impl Server {
     }
 
     fn on_writable(&mut self, slot: usize) {
+        if crate::persistence::aof::pending(&self.state) {
+            // Writes of this iteration are not in the AOF yet: this client's buffer may
+            // hold replies to them. Write at the end of the iteration, after the one
+            // flush (and fsync) that covers them all, instead of syncing here.
+            if let Some(c) = self.state.clients.slots.get_mut(slot).and_then(|c| c.as_mut()) {
+                c.write_blocked = false;
+                self.pending_writes.push(slot);
+            }
+            return;
+        }
         let Some(mut client) = self.state.clients.take(slot) else {
             return;
         };

@@ -1015,3 +1015,29 @@ pub fn info_on_fields(srv: &ServerState) -> String {
         a.delayed_fsync,
     )
 }
+
+/// DEBUG LOADAOF: write out what is buffered, empty the dataset, replay the log.
+pub fn debug_loadaof(srv: &mut ServerState) -> Result<(), String> {
+    if srv.aof.status == Status::On {
+        flush(srv, true);
+    }
+    for db in srv.dbs.iter_mut() {
+        db.clear();
+    }
+    srv.scripting.functions.flush();
+    let m = match read_manifest(srv)? {
+        Some(m) => m,
+        None => return Ok(()),
+    };
+    // Replayed commands are already in the log: nothing is recorded while loading.
+    let was = srv.propagate.enabled;
+    srv.propagate.enabled = false;
+    srv.aof.loading = true;
+    let dir = dir_path(srv);
+    let r = load::load_all(srv, &dir, &m);
+    srv.aof.loading = false;
+    srv.propagate.enabled = was;
+    r.map(|_| {
+        srv.log.warning("Append Only File loaded by DEBUG LOADAOF");
+    })
+}
