@@ -717,6 +717,13 @@ fn stream_deliveries_keep_counts_and_times() {
         "{lines:?}"
     );
     assert!(lines.iter().any(|l| l == "XACK s g 2-1"), "{lines:?}");
+    // `~` with LIMIT: the exact trim that removes the same entries, without LIMIT.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("XADD s MAXLEN = 5 ") && !l.contains("LIMIT")),
+        "{lines:?}"
+    );
     assert!(
         lines.iter().any(|l| l.starts_with("XGROUP SETID s g2 ")),
         "{lines:?}"

@@ -154,3 +154,94 @@ pub(super) fn record(ctx: &mut Ctx, changes: &GroupChanges<'_>) {
         ctx.also_propagate(argv);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{StreamId, parse_add_trim};
+    use super::*;
+    use crate::storage::stream::NodeLimits;
+
+    fn text(argv: &[Vec<u8>]) -> String {
+        argv.iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Ten entries 1-1 .. 10-1, two per node.
+    fn stream() -> Stream {
+        let mut s = Stream::new();
+        let limits = NodeLimits {
+            max_bytes: 4096,
+            max_entries: 2,
+        };
+        for ms in 1..=10 {
+            s.append(StreamId { ms, seq: 1 }, &[b"f", b"v"], limits)
+                .expect("append");
+        }
+        s
+    }
+
+    fn args(line: &str) -> Vec<&[u8]> {
+        line.split(' ').map(str::as_bytes).collect()
+    }
+
+    #[test]
+    fn xadd_records_the_generated_id_and_an_exact_trim() {
+        let s = stream();
+        let id = StreamId { ms: 10, seq: 1 };
+        let a = args("XADD s MAXLEN ~ 3 LIMIT 50 * f v");
+        let o = parse_add_trim(&a, true, 2, false).expect("parse");
+        let argv = xadd_argv(&a, &o, id, &s).expect("rewritten");
+        assert_eq!(text(&argv), "XADD s MAXLEN = 10 10-1 f v");
+        // An explicit ID and an exact trim are recorded as sent.
+        let a = args("XADD s MAXLEN = 3 10-1 f v");
+        let o = parse_add_trim(&a, true, 2, false).expect("parse");
+        assert!(xadd_argv(&a, &o, id, &s).is_none());
+        // `<ms>-*` leaves the sequence to the server: recorded with it.
+        let a = args("XADD s NOMKSTREAM 10-* f v");
+        let o = parse_add_trim(&a, true, 2, false).expect("parse");
+        let argv = xadd_argv(&a, &o, id, &s).expect("rewritten");
+        assert_eq!(text(&argv), "XADD s NOMKSTREAM 10-1 f v");
+    }
+
+    #[test]
+    fn xtrim_records_what_is_left() {
+        let s = stream();
+        let a = args("XTRIM s MINID ~ 5-0 LIMIT 7");
+        let o = parse_add_trim(&a, false, 2, false).expect("parse");
+        assert_eq!(
+            text(&xtrim_argv(&a, &o, &s).expect("rewritten")),
+            "XTRIM s MINID = 1-1"
+        );
+        let a = args("XTRIM s MAXLEN ~ 4");
+        let o = parse_add_trim(&a, false, 2, false).expect("parse");
+        assert_eq!(
+            text(&xtrim_argv(&a, &o, &s).expect("rewritten")),
+            "XTRIM s MAXLEN = 10"
+        );
+        let empty = Stream::new();
+        assert_eq!(
+            text(&xtrim_argv(&a, &o, &empty).expect("rewritten")),
+            "XTRIM s MAXLEN = 0"
+        );
+        let a = args("XTRIM s MINID ~ 5-0");
+        let o = parse_add_trim(&a, false, 2, false).expect("parse");
+        assert_eq!(
+            text(&xtrim_argv(&a, &o, &empty).expect("rewritten")),
+            "XTRIM s MINID = 18446744073709551615-18446744073709551615"
+        );
+        let a = args("XTRIM s MAXLEN 4");
+        let o = parse_add_trim(&a, false, 2, false).expect("parse");
+        assert!(xtrim_argv(&a, &o, &s).is_none());
+    }
+
+    /// Redis's own AOF keeps LIMIT after turning `~` into `=`: accepted from the AOF only.
+    #[test]
+    fn exact_trim_with_limit_only_from_the_aof() {
+        let a = args("XADD s MAXLEN = 5 LIMIT 10 1-1 f v");
+        assert!(parse_add_trim(&a, true, 2, false).is_err());
+        let o = parse_add_trim(&a, true, 2, true).expect("from the AOF");
+        assert_eq!(o.trim.map(|t| t.limit), Some(0));
+    }
+}
