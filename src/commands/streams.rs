@@ -8,6 +8,10 @@
 //! Blocking XREAD/XREADGROUP wait through [`Ctx::block`]; a `$` ID is replaced by the
 //! stream's last ID before waiting, so the rerun on new data serves what arrived since. A
 //! rerun serves one ready stream, as Redis serves blocked stream clients key by key.
+//!
+//! XADD, XTRIM, XREADGROUP, XCLAIM and XAUTOCLAIM are recorded in the AOF as deterministic
+//! equivalents (generated IDs, exact trims, XCLAIMs of the pending entries they changed):
+//! see `streams/propagate.rs`.
 
 use super::Ctx;
 use super::args::{int, is};

@@ -227,8 +227,9 @@ fn store(db: &mut Db, key: &[u8], value: &[u8], ttl: Ttl, now: i64) {
     }
 }
 
-/// A relative expire is recorded as `SET key value PXAT ms`, as Redis 7.0 records every
-/// SET, SETEX and PSETEX that gave a TTL (NX/XX/GET held when it ran and are dropped).
+/// A SET that gave a TTL (and SETEX, PSETEX) is recorded as `SET key value PXAT ms`, as
+/// Redis 7.0 records it: the deadline does not move on replay. NX/XX/GET held when it ran
+/// and are dropped.
 fn propagate_set_pxat(ctx: &mut Ctx, key: &[u8], value: &[u8], when: i64) {
     if ctx.propagating() {
         let w = rewrite::int(when);
