@@ -365,6 +365,21 @@ fn random_workload_seed_5_command_base() {
     replay_seed(5, steps(), &[("aof-use-rdb-preamble", "no")], true);
 }
 
+/// More seeds, by hand: `AOF_REPLAY_SEEDS=10..40 cargo test --test aof_replay -- --ignored
+/// many_seeds` (every other one with a rewrite halfway).
+#[test]
+#[ignore = "soak: run by hand"]
+fn random_workload_many_seeds() {
+    let spec = std::env::var("AOF_REPLAY_SEEDS").unwrap_or_else(|_| "10..20".into());
+    let (from, to) = spec
+        .split_once("..")
+        .and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)))
+        .expect("AOF_REPLAY_SEEDS=from..to");
+    for seed in from..to {
+        replay_seed(seed, steps(), &[], seed % 2 == 1);
+    }
+}
+
 /// Wait until no rewrite runs or is scheduled; the last one must have succeeded.
 fn wait_rewrite(c: &mut RespClient) {
     let field = |c: &mut RespClient, name: &str| -> String {
