@@ -11,6 +11,7 @@ use super::Ctx;
 use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
 use super::keys::{parse_cursor, parse_scan_opts};
+use super::rewrite;
 use super::table::{Command, Group, cmd, flags::*};
 use crate::config::notify;
 use crate::protocol::Reply;
@@ -336,6 +337,10 @@ fn hincrbyfloat(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     })?;
     reply.bulk(&text);
     ctx.notify(notify::HASH, "hincrbyfloat", a[1]);
+    // Recorded as the value it produced (as Redis): float formatting never matters on replay.
+    if ctx.propagating() {
+        ctx.propagate_as(rewrite::argv(&[b"HSET", a[1], a[2], &text]));
+    }
     Ok(())
 }
 

@@ -10,6 +10,7 @@
 use super::Ctx;
 use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
+use super::rewrite;
 use super::table::{Command, Group, cmd, container, flags::*};
 use crate::config::notify;
 use crate::storage::Db;
@@ -425,6 +426,7 @@ fn expire_generic(ctx: &mut Ctx, a: &[&[u8]], seconds: bool, relative: bool) -> 
     if relative {
         when = when.checked_add(ctx.now()).ok_or_else(invalid)?;
     }
+    let loading = ctx.srv.aof.loading;
     let (db, reply, now) = ctx.db_and_reply();
     if !db.exists(a[1], now) {
         reply.int(0);
@@ -439,14 +441,26 @@ fn expire_generic(ctx: &mut Ctx, a: &[&[u8]], seconds: bool, relative: bool) -> 
         reply.int(0);
         return Ok(());
     }
-    if when <= now {
+    // A deadline already past deletes the key (recorded as DEL/UNLINK), except while
+    // loading, where the key keeps the past deadline (Redis's `checkAlreadyExpired`).
+    if when <= now && !loading {
         db.delete(a[1]);
         ctx.notify(notify::GENERIC, "del", a[1]);
         ctx.reply().int(1);
+        if ctx.propagating() {
+            let lazy = ctx.srv.config.lazyfree_lazy_expire;
+            ctx.propagate_as(rewrite::del(lazy, a[1]));
+        }
     } else {
         db.set_expire(a[1], when);
         reply.int(1);
         ctx.notify(notify::GENERIC, "expire", a[1]);
+        // Recorded as `PEXPIREAT key ms [flags]`: the same deadline whenever replayed.
+        if ctx.propagating() && (relative || seconds) {
+            let mut argv = rewrite::pexpireat(a[1], when);
+            argv.extend(a[3..].iter().map(|f| f.to_vec()));
+            ctx.propagate_as(argv);
+        }
     }
     Ok(())
 }

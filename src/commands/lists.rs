@@ -10,6 +10,7 @@
 use super::Ctx;
 use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
+use super::rewrite;
 use super::table::{Command, Group, cmd, flags::*};
 use crate::config::notify::{GENERIC, LIST};
 use crate::protocol::Reply;
@@ -625,6 +626,7 @@ fn pop_first_of(
         if l.is_empty() {
             continue;
         }
+        let len = l.len();
         reply.array(2);
         reply.bulk(key);
         match count {
@@ -637,6 +639,16 @@ fn pop_first_of(
         let emptied = l.is_empty();
         changed(db, key, emptied);
         notify_pop(ctx, key, left, emptied);
+        // Recorded as the plain pop on the key served (as Redis): a replay pops the same
+        // key without waiting, whichever keys were listed.
+        if ctx.propagating() {
+            let name: &[u8] = if left { b"LPOP" } else { b"RPOP" };
+            let mut argv = rewrite::argv(&[name, key]);
+            if let Some(n) = count {
+                argv.push(rewrite::int(n.min(len) as i64));
+            }
+            ctx.propagate_as(argv);
+        }
         return Ok(true);
     }
     Ok(false)
@@ -732,7 +744,20 @@ fn blmove_generic(
     let retry = ctx.is_retry();
     let (db, _, now) = ctx.db_and_reply();
     match write_list(db, a[1], now) {
-        Ok(Some(_)) => return lmove_generic(ctx, a[1], a[2], from_left, to_left),
+        Ok(Some(_)) => {
+            // Recorded as the non-blocking move (as Redis).
+            if ctx.propagating() {
+                let argv = if ctx.cmd.name == "brpoplpush" {
+                    rewrite::argv(&[b"RPOPLPUSH", a[1], a[2]])
+                } else {
+                    let side =
+                        |left: bool| -> &'static [u8] { if left { b"left" } else { b"right" } };
+                    rewrite::argv(&[b"LMOVE", a[1], a[2], side(from_left), side(to_left)])
+                };
+                ctx.propagate_as(argv);
+            }
+            return lmove_generic(ctx, a[1], a[2], from_left, to_left);
+        }
         Ok(None) => {}
         // The waited source was created with another type: keep waiting (Redis 7.0).
         Err(_) if retry => {}

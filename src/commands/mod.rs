@@ -14,6 +14,7 @@ pub mod lists;
 pub mod memory;
 pub mod persistence;
 pub mod pubsub;
+pub mod rewrite;
 pub mod scripting;
 pub mod server;
 pub mod sets;

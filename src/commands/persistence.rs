@@ -5,6 +5,7 @@
 use super::Ctx;
 use super::args::{int, is};
 use super::error::{CmdError, CmdResult};
+use super::rewrite;
 use super::table::{Command, Group, cmd, flags::*};
 use crate::config::notify;
 use crate::persistence::{self, BgsaveError, rdb};
@@ -189,10 +190,15 @@ fn restore(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if ttl != 0 && !absttl {
         ttl = ttl.saturating_add(now);
     }
-    if ttl != 0 && ttl <= now {
-        // Already expired: the key ends up absent (deleted if it was replaced).
+    // While loading, a past deadline is kept rather than applied (`checkAlreadyExpired`).
+    if ttl != 0 && ttl <= now && !ctx.srv.aof.loading {
+        // Already expired: the key ends up absent (deleted if it was replaced), which is
+        // recorded as DEL, as Redis does.
         if deleted {
             ctx.notify(notify::GENERIC, "del", key);
+            if ctx.propagating() {
+                ctx.propagate_as(rewrite::del(false, key));
+            }
         }
         ctx.reply().ok();
         return Ok(());
@@ -202,6 +208,13 @@ fn restore(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     // Both were range-checked above.
     db.restore_access(key, idle.map(|s| s as u64), freq.map(|f| f as u8), now);
     ctx.notify(notify::GENERIC, "restore", key);
+    // A relative TTL is recorded as the absolute deadline plus ABSTTL (as Redis).
+    if ttl != 0 && !absttl && ctx.propagating() {
+        let mut argv = rewrite::argv(a);
+        argv[2] = rewrite::int(ttl);
+        argv.push(b"ABSTTL".to_vec());
+        ctx.propagate_as(argv);
+    }
     ctx.reply().ok();
     Ok(())
 }

@@ -170,10 +170,10 @@ fn flush_mode(a: &[&[u8]]) -> CmdResult {
 
 fn flushdb(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     flush_mode(a)?;
-    // Removed keys count as changes, and the flush is always logged (Redis 7.0 forces
-    // its propagation even when the database was empty).
     let removed = ctx.db().len() as u64;
     ctx.db().clear();
+    // Each key removed is a change (save points); the command is recorded in the AOF even
+    // when the database was empty already, as Redis's forceCommandPropagation.
     ctx.srv.dirty_base += removed;
     ctx.force_propagate();
     ctx.reply().ok();
@@ -212,8 +212,10 @@ fn swapdb(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         ctx.srv.dbs[a].signal_existing_blocking_keys();
         ctx.srv.dbs[b].signal_existing_blocking_keys();
     }
-    // A change even between empty databases (Redis's server.dirty++), so it is logged.
+    // A change (Redis's `server.dirty++`), recorded in the AOF: moving data between
+    // databases touches no key's counter.
     ctx.srv.dirty_base += 1;
+    ctx.force_propagate();
     ctx.reply().ok();
     Ok(())
 }

@@ -20,6 +20,7 @@ use super::Ctx;
 use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
 use super::keys::{parse_cursor, parse_scan_opts};
+use super::rewrite;
 use super::table::{Command, Group, cmd, flags::*};
 use crate::config::{OBUF_NORMAL, notify};
 use crate::protocol::Reply;
@@ -355,6 +356,12 @@ fn spop(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         db.delete(a[1]);
     }
     db.touch(a[1]);
+    // Recorded as the SREM of the member drawn (which also removes an emptied set).
+    if let Some(m) = &popped
+        && ctx.propagating()
+    {
+        ctx.propagate_as(rewrite::argv(&[b"SREM", a[1], m]));
+    }
     // Redis's order: `spop`, the reply, then `del` for an emptied set.
     ctx.notify(notify::SET, "spop", a[1]);
     match popped {
@@ -380,6 +387,9 @@ fn spop_count(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     }
     // Redis publishes `spop` before it pops and replies.
     ctx.notify(notify::SET, "spop", a[1]);
+    // The members drawn, kept only to be recorded as SREMs.
+    let propagating = ctx.propagating();
+    let mut drawn: Vec<Vec<u8>> = Vec::new();
     let crate::server::ServerState { dbs, rng, .. } = &mut *ctx.srv;
     let db = &mut dbs[ctx.client.db];
     let reply = &mut ctx.client.reply;
@@ -395,6 +405,10 @@ fn spop_count(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         reply_members(reply, &all);
         db.delete(a[1]);
         ctx.notify(notify::GENERIC, "del", a[1]);
+        // Recorded as DEL (Redis 7.0 records DEL here whatever lazyfree says).
+        if propagating {
+            ctx.propagate_as(rewrite::del(false, a[1]));
+        }
         return Ok(());
     }
     let remaining = size - count;
@@ -403,6 +417,9 @@ fn spop_count(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         for _ in 0..count {
             if let Some(m) = s.pop_random(&mut rand) {
                 reply.bulk(&m);
+                if propagating {
+                    drawn.push(m);
+                }
             }
         }
         s.shrink_to_fit();
@@ -416,7 +433,11 @@ fn spop_count(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             kept.get_or_insert_with(|| Set::for_member(&m))
                 .insert(&m, max);
         }
+        let mut scratch = Vec::new();
         for e in s.iter() {
+            if propagating {
+                drawn.push(e.bytes(&mut scratch).to_vec());
+            }
             reply_elem(reply, e);
         }
         let mut kept = kept.unwrap_or_default();
@@ -425,7 +446,23 @@ fn spop_count(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     }
     // A partial pop changes the set in place (for WATCH).
     db.touch(a[1]);
+    if propagating {
+        propagate_srem_batches(ctx, a[1], &drawn);
+    }
     Ok(())
+}
+
+/// Record the members SPOP drew as `SREM key m...`, at most 1024 members per command, and
+/// not SPOP itself: replayed, the same members go.
+fn propagate_srem_batches(ctx: &mut Ctx, key: &[u8], drawn: &[Vec<u8>]) {
+    for batch in drawn.chunks(1024) {
+        let mut argv = Vec::with_capacity(batch.len() + 2);
+        argv.push(b"SREM".to_vec());
+        argv.push(key.to_vec());
+        argv.extend(batch.iter().cloned());
+        ctx.also_propagate(argv);
+    }
+    ctx.no_propagate();
 }
 
 fn srandmember(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {

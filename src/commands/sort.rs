@@ -27,6 +27,7 @@ use std::cmp::Ordering;
 use super::Ctx;
 use super::args::{self, is};
 use super::error::{CmdError, CmdResult};
+use super::rewrite;
 use super::table::{Command, Group, cmd, flags::*};
 use crate::config::notify;
 use crate::storage::Db;
@@ -378,6 +379,7 @@ fn sort_generic(ctx: &mut Ctx, a: &[&[u8]], readonly: bool) -> CmdResult {
         o.alpha = true;
         o.by = None;
     }
+    let by_alpha = o.alpha && o.by.is_some() && !o.dontsort;
     let (start, end) = limit_range(o.limit_start, o.limit_count, elems.len() as i64);
     let range = |v: Vec<Vec<u8>>| -> Vec<Vec<u8>> {
         if end < start {
@@ -465,6 +467,15 @@ fn sort_generic(ctx: &mut Ctx, a: &[&[u8]], readonly: bool) -> CmdResult {
                 }
             }
             let n = out.len();
+            // Recorded as its result when a replay could store something else: ALPHA BY
+            // a pattern leaves ties (equal or missing values) in input order, which for a
+            // set is its iteration order, and for a sorted set in Redis its hash order
+            // (Redis also converts a sorted set it sorts to a skiplist, so a SORT of one
+            // in the AOF would change its encoding on a Redis replay).
+            if (by_alpha || kind == Kind::ZSet) && ctx.srv.propagate.enabled {
+                propagate_result(ctx, dst, &out);
+            }
+            let (db, _, _) = ctx.db_and_reply();
             // Redis's `setKey`: an existing destination is overwritten (no `new` event).
             if n > 0 {
                 let list = make_list(out, list_cfg);
@@ -477,6 +488,20 @@ fn sort_generic(ctx: &mut Ctx, a: &[&[u8]], readonly: bool) -> CmdResult {
         }
     }
     Ok(())
+}
+
+/// Record SORT ... STORE as `DEL dst` then `RPUSH dst` of what it stored (in batches),
+/// instead of the SORT itself.
+fn propagate_result(ctx: &mut Ctx, dst: &[u8], out: &[Vec<u8>]) {
+    ctx.also_propagate(rewrite::argv(&[b"DEL", dst]));
+    for batch in out.chunks(1024) {
+        let mut argv = Vec::with_capacity(batch.len() + 2);
+        argv.push(b"RPUSH".to_vec());
+        argv.push(dst.to_vec());
+        argv.extend(batch.iter().cloned());
+        ctx.also_propagate(argv);
+    }
+    ctx.no_propagate();
 }
 
 /// The elements of a sortable value, in its native order (list order, set iteration

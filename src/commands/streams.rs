@@ -8,6 +8,10 @@
 //! Blocking XREAD/XREADGROUP wait through [`Ctx::block`]; a `$` ID is replaced by the
 //! stream's last ID before waiting, so the rerun on new data serves what arrived since. A
 //! rerun serves one ready stream, as Redis serves blocked stream clients key by key.
+//!
+//! XADD, XTRIM, XREADGROUP, XCLAIM and XAUTOCLAIM are recorded in the AOF as deterministic
+//! equivalents (generated IDs, exact trims, XCLAIMs of the pending entries they changed):
+//! see `streams/propagate.rs`.
 
 use super::Ctx;
 use super::args::{int, is};
@@ -23,6 +27,8 @@ use crate::storage::stream::{
 };
 use crate::storage::value::Value;
 use crate::util::numbers::parse_i64;
+
+mod propagate;
 
 const X: Group = Group::Stream;
 
@@ -272,11 +278,26 @@ struct AddTrim {
     trim: Option<Trim>,
     /// Position of the ID argument (XADD).
     idpos: usize,
+    /// Positions of the trim threshold and of its `~` (when approximate), and of each
+    /// LIMIT keyword: what the recorded form rewrites.
+    threshold_at: usize,
+    approx_at: Option<usize>,
+    limits_at: Vec<usize>,
 }
 
-fn parse_add_trim(a: &[&[u8]], xadd: bool, node_max_entries: u64) -> Result<AddTrim, CmdError> {
+/// `obey`: the command comes from the AOF, whose exact trims may carry the LIMIT Redis
+/// leaves in place when it rewrites `~` to `=` (Redis's `mustObeyClient`).
+fn parse_add_trim(
+    a: &[&[u8]],
+    xadd: bool,
+    node_max_entries: u64,
+    obey: bool,
+) -> Result<AddTrim, CmdError> {
     let mut strategy: Option<TrimStrategy> = None;
     let mut approx = false;
+    let mut approx_at = None;
+    let mut threshold_at = 0;
+    let mut limits_at = Vec::new();
     let mut limit: i64 = 0;
     let mut limit_given = false;
     let mut id = None;
@@ -297,13 +318,16 @@ fn parse_add_trim(a: &[&[u8]], xadd: bool, node_max_entries: u64) -> Result<AddT
                 return Err(incompatible());
             }
             approx = false;
+            approx_at = None;
             let next = cstr(a[i + 1]);
             if more >= 2 && next == b"~" {
                 approx = true;
+                approx_at = Some(i + 1);
                 i += 1;
             } else if more >= 2 && next == b"=" {
                 i += 1;
             }
+            threshold_at = i + 1;
             let n = int(a[i + 1])?;
             if n < 0 {
                 return Err(CmdError::msg("ERR The MAXLEN argument must be >= 0."));
@@ -315,13 +339,16 @@ fn parse_add_trim(a: &[&[u8]], xadd: bool, node_max_entries: u64) -> Result<AddT
                 return Err(incompatible());
             }
             approx = false;
+            approx_at = None;
             let next = cstr(a[i + 1]);
             if more >= 2 && next == b"~" {
                 approx = true;
+                approx_at = Some(i + 1);
                 i += 1;
             } else if more >= 2 && next == b"=" {
                 i += 1;
             }
+            threshold_at = i + 1;
             let min = parse_strict(a[i + 1])?;
             i += 1;
             strategy = Some(TrimStrategy::MinId(min));
@@ -331,6 +358,7 @@ fn parse_add_trim(a: &[&[u8]], xadd: bool, node_max_entries: u64) -> Result<AddT
                 return Err(CmdError::msg("ERR The LIMIT argument must be >= 0."));
             }
             limit_given = true;
+            limits_at.push(i);
             i += 1;
         } else if xadd && is(opt, "nomkstream") {
             no_mkstream = true;
@@ -352,7 +380,9 @@ fn parse_add_trim(a: &[&[u8]], xadd: bool, node_max_entries: u64) -> Result<AddT
             "ERR syntax error, XTRIM must be called with a trimming strategy",
         ));
     }
-    if limit_given {
+    if limit_given && !approx && obey {
+        limit = 0;
+    } else if limit_given {
         if !approx {
             return Err(CmdError::msg(
                 "ERR syntax error, LIMIT cannot be used without the special ~ option",
@@ -378,12 +408,15 @@ fn parse_add_trim(a: &[&[u8]], xadd: bool, node_max_entries: u64) -> Result<AddT
             limit: limit as u64,
         }),
         idpos: i,
+        threshold_at,
+        approx_at,
+        limits_at,
     })
 }
 
 fn xadd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let lim = limits(ctx);
-    let opts = parse_add_trim(a, true, lim.max_entries)?;
+    let opts = parse_add_trim(a, true, lim.max_entries, ctx.client.fake)?;
     let field_pos = opts.idpos + 1;
     let nfields = a.len().saturating_sub(field_pos);
     if field_pos > a.len() || nfields < 2 || !nfields.is_multiple_of(2) {
@@ -399,6 +432,7 @@ fn xadd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         ));
     }
     let key = a[1];
+    let propagating = ctx.propagating();
     let (db, reply, now) = ctx.db_and_reply();
     if lookup_write(db, key, now)?.is_none() {
         if opts.no_mkstream {
@@ -431,18 +465,27 @@ fn xadd(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     };
     reply_id(reply, id);
     let trimmed = opts.trim.is_some_and(|t| s.trim(&t) > 0);
+    let recorded = if propagating {
+        propagate::xadd_argv(a, &opts, id, s)
+    } else {
+        None
+    };
     db.touch(key);
     db.signal_key_ready(key);
     ctx.notify(NOTIFY, "xadd", key);
     if trimmed {
         ctx.notify(NOTIFY, "xtrim", key);
     }
+    if let Some(argv) = recorded {
+        ctx.propagate_as(argv);
+    }
     Ok(())
 }
 
 fn xtrim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let lim = limits(ctx);
-    let opts = parse_add_trim(a, false, lim.max_entries)?;
+    let opts = parse_add_trim(a, false, lim.max_entries, ctx.client.fake)?;
+    let propagating = ctx.propagating();
     let (db, reply, now) = ctx.db_and_reply();
     let Some(s) = lookup_write(db, a[1], now)? else {
         reply.int(0);
@@ -452,10 +495,18 @@ fn xtrim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         Some(t) => s.trim(&t),
         None => 0,
     };
+    let recorded = if propagating && deleted > 0 {
+        propagate::xtrim_argv(a, &opts, s)
+    } else {
+        None
+    };
     reply.int(deleted as i64);
     if deleted > 0 {
         db.touch(a[1]);
         ctx.notify(NOTIFY, "xtrim", a[1]);
+    }
+    if let Some(argv) = recorded {
+        ctx.propagate_as(argv);
     }
     Ok(())
 }
@@ -656,9 +707,15 @@ fn xreadgroup(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 fn read_generic(ctx: &mut Ctx, a: &[&[u8]], xreadgroup: bool) -> CmdResult {
     let now = ctx.now();
     let args = parse_read_args(a, xreadgroup, now, ctx.in_script())?;
+    // XREADGROUP is never recorded itself: what it changed in the groups is (below).
+    if xreadgroup {
+        ctx.no_propagate();
+    }
     if ctx.is_retry() {
         return read_retry(ctx, &args);
     }
+    let propagating = ctx.propagating();
+    let mut changes: Vec<propagate::GroupChanges<'_>> = Vec::new();
     let (db, reply, now) = ctx.db_and_reply();
     // Resolve each ID, checking types and groups in argument order.
     let mut wants = Vec::with_capacity(args.keys.len());
@@ -700,6 +757,7 @@ fn read_generic(ctx: &mut Ctx, a: &[&[u8]], xreadgroup: bool) -> CmdResult {
         let Ok(Some(s)) = lookup_read(db, key, now) else {
             continue;
         };
+        let mut created_here = false;
         let (from, history) = match (args.group, *want) {
             (Some((g, consumer)), want) => {
                 let Some(last) = s.groups.get(g).map(|group| group.last_id) else {
@@ -718,6 +776,7 @@ fn read_generic(ctx: &mut Ctx, a: &[&[u8]], xreadgroup: bool) -> CmdResult {
                     && group.consumer_seen(consumer, now)
                 {
                     created.push(key);
+                    created_here = true;
                 }
                 (from, history)
             }
@@ -737,12 +796,25 @@ fn read_generic(ctx: &mut Ctx, a: &[&[u8]], xreadgroup: bool) -> CmdResult {
         body.bulk(key);
         let start = from.incr().unwrap_or(StreamId::MIN);
         match args.group {
-            Some((g, consumer)) if history => {
-                serve_history(s, g, consumer, start, args.count, now, &mut body)
+            Some((g, consumer)) => {
+                let claimed = if history {
+                    serve_history(s, g, consumer, start, args.count, now, &mut body)
+                } else {
+                    serve_group(
+                        s, g, consumer, start, args.count, args.noack, now, &mut body,
+                    )
+                };
+                if propagating {
+                    changes.push(propagate::GroupChanges {
+                        key,
+                        group: g,
+                        created: created_here.then_some(consumer),
+                        claimed,
+                        acked: Vec::new(),
+                        setid: !history,
+                    });
+                }
             }
-            Some((g, consumer)) => serve_group(
-                s, g, consumer, start, args.count, args.noack, now, &mut body,
-            ),
             None => {
                 let mut entries = Reply {
                     buf: Vec::new(),
@@ -770,6 +842,9 @@ fn read_generic(ctx: &mut Ctx, a: &[&[u8]], xreadgroup: bool) -> CmdResult {
         for key in created {
             ctx.notify(NOTIFY, "xgroup-createconsumer", key);
             ctx.db().dirty += 1;
+        }
+        for c in &changes {
+            propagate::record(ctx, c);
         }
         return Ok(());
     }
@@ -801,6 +876,7 @@ fn read_generic(ctx: &mut Ctx, a: &[&[u8]], xreadgroup: bool) -> CmdResult {
 fn read_retry(ctx: &mut Ctx, args: &ReadArgs<'_>) -> CmdResult {
     // A blocked reader without COUNT gets at most 1000 entries (XREAD_BLOCKED_DEFAULT_COUNT).
     let count = if args.count == 0 { 1000 } else { args.count };
+    let propagating = ctx.propagating();
     let (db, reply, now) = ctx.db_and_reply();
     for (key, id_arg) in args.keys.iter().zip(args.id_args) {
         let s = match db.lookup(key, now) {
@@ -844,11 +920,22 @@ fn read_retry(ctx: &mut Ctx, args: &ReadArgs<'_>) -> CmdResult {
                     .groups
                     .get_mut(g)
                     .is_some_and(|group| group.consumer_seen(consumer, now));
-                serve_group(s, g, consumer, start, count, args.noack, now, reply);
+                let claimed = serve_group(s, g, consumer, start, count, args.noack, now, reply);
                 db.dirty += 1;
                 if created {
                     ctx.notify(NOTIFY, "xgroup-createconsumer", key);
                     ctx.db().dirty += 1;
+                }
+                if propagating {
+                    let changes = propagate::GroupChanges {
+                        key,
+                        group: g,
+                        created: created.then_some(consumer),
+                        claimed,
+                        acked: Vec::new(),
+                        setid: true,
+                    };
+                    propagate::record(ctx, &changes);
                 }
             }
             None => {
@@ -871,7 +958,8 @@ fn read_retry(ctx: &mut Ctx, args: &ReadArgs<'_>) -> CmdResult {
 }
 
 /// Deliver new entries from `start` to `consumer` of group `g` (which must exist), moving
-/// the group forward and (unless NOACK) recording them as pending.
+/// the group forward and (unless NOACK) recording them as pending. Returns the IDs that
+/// became pending.
 #[allow(clippy::too_many_arguments)]
 fn serve_group(
     s: &mut Stream,
@@ -882,10 +970,10 @@ fn serve_group(
     noack: bool,
     now: i64,
     out: &mut Reply,
-) {
+) -> Vec<StreamId> {
     let Some(mut group) = s.groups.remove(g) else {
         out.array(0);
-        return;
+        return Vec::new();
     };
     let mut entries = Reply {
         buf: Vec::new(),
@@ -899,14 +987,16 @@ fn serve_group(
         delivered.push(e.id);
         true
     });
-    if !noack {
-        for id in delivered {
-            deliver(&mut group, id, consumer, now);
-        }
+    if noack {
+        delivered.clear();
+    }
+    for &id in &delivered {
+        deliver(&mut group, id, consumer, now);
     }
     s.groups.insert(g.into(), group);
     out.array(n);
     out.raw(&entries.buf);
+    delivered
 }
 
 /// Record `id` as pending for `consumer` (taking it from another consumer if needed).
@@ -930,7 +1020,8 @@ fn deliver(group: &mut CGroup, id: StreamId, consumer: &[u8], now: i64) {
     group.reassign(id, consumer);
 }
 
-/// XREADGROUP with an ID: the consumer's own pending entries from `start`.
+/// XREADGROUP with an ID: the consumer's own pending entries from `start`. Returns the
+/// IDs delivered again (those whose message still exists).
 #[allow(clippy::too_many_arguments)]
 fn serve_history(
     s: &mut Stream,
@@ -940,11 +1031,12 @@ fn serve_history(
     count: usize,
     now: i64,
     out: &mut Reply,
-) {
+) -> Vec<StreamId> {
     let Some(mut group) = s.groups.remove(g) else {
         out.array(0);
-        return;
+        return Vec::new();
     };
+    let mut redelivered = Vec::new();
     let ids: Vec<StreamId> = group
         .consumers
         .get(consumer)
@@ -964,6 +1056,7 @@ fn serve_history(
                 if let Some(n) = group.pel.get_mut(&id) {
                     n.delivery_time = now;
                     n.delivery_count = n.delivery_count.wrapping_add(1);
+                    redelivered.push(id);
                 }
             }
             None => {
@@ -974,6 +1067,7 @@ fn serve_history(
         }
     }
     s.groups.insert(g.into(), group);
+    redelivered
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1320,6 +1414,15 @@ fn xpending(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
 }
 
 fn xclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
+    // Recorded as what it changed (see `propagate`): min-idle-time and IDLE depend on
+    // the clock.
+    ctx.no_propagate();
+    let propagating = ctx.propagating();
+    let mut changes = propagate::GroupChanges {
+        key: a[1],
+        group: a[2],
+        ..Default::default()
+    };
     let (db, reply, now) = ctx.db_and_reply();
     let Some(s) = lookup_read(db, a[1], now)? else {
         return Err(nogroup(a[1], a[2]));
@@ -1379,10 +1482,11 @@ fn xclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     let Some(mut group) = s.groups.remove(a[2]) else {
         return Err(nogroup(a[1], a[2]));
     };
-    let mut changes = group.pel.len() as u64;
-    if last_id > group.last_id {
+    let mut dirty = group.pel.len() as u64;
+    let moved_last_id = last_id > group.last_id;
+    if moved_last_id {
         group.last_id = last_id;
-        changes += 1;
+        dirty += 1;
     }
     if deliverytime == -1 || deliverytime < 0 || deliverytime > now {
         deliverytime = now;
@@ -1397,7 +1501,9 @@ fn xclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     for id in ids {
         let exists = s.contains(id);
         if !exists {
-            group.ack(id);
+            if group.ack(id) && propagating {
+                changes.acked.push(id);
+            }
             continue;
         }
         let forced = force && !group.pel.contains_key(&id);
@@ -1428,6 +1534,9 @@ fn xclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         }
         group.reassign(id, name);
         n += 1;
+        if propagating {
+            changes.claimed.push(id);
+        }
         if justid {
             reply_id(&mut body, id);
         } else if let Some(e) = s.get(id) {
@@ -1435,14 +1544,19 @@ fn xclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         }
     }
     // Claims plus PEL entries dropped for deleted messages (Redis's dirty count).
-    changes = changes.saturating_sub(group.pel.len() as u64) + n as u64;
+    dirty = dirty.saturating_sub(group.pel.len() as u64) + n as u64;
     s.groups.insert(a[2].into(), group);
     reply.array(n);
     reply.raw(&body.buf);
-    db.dirty += changes;
+    db.dirty += dirty;
     if created {
         ctx.notify(NOTIFY, "xgroup-createconsumer", a[1]);
         ctx.db().dirty += 1;
+    }
+    if propagating {
+        // A LASTID that moved the group is carried by the XCLAIMs, else recorded alone.
+        changes.setid = moved_last_id && changes.claimed.is_empty();
+        propagate::record(ctx, &changes);
     }
     Ok(())
 }
@@ -1471,6 +1585,14 @@ fn xautoclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         }
         j += 1;
     }
+    // Recorded as what it changed (see `propagate`).
+    ctx.no_propagate();
+    let propagating = ctx.propagating();
+    let mut changes = propagate::GroupChanges {
+        key: a[1],
+        group: a[2],
+        ..Default::default()
+    };
     let (db, reply, now) = ctx.db_and_reply();
     let Some(s) = lookup_read(db, a[1], now)? else {
         return Err(nogroup(a[1], a[2]));
@@ -1538,6 +1660,9 @@ fn xautoclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             }
         }
         group.reassign(id, name);
+        if propagating {
+            changes.claimed.push(id);
+        }
         if justid {
             reply_id(&mut body, id);
         } else if let Some(e) = s.get(id) {
@@ -1563,12 +1688,16 @@ fn xautoclaim(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     reply.array(claimed);
     reply.raw(&body.buf);
     reply.array(deleted.len());
-    for id in deleted {
+    for &id in &deleted {
         reply_id(reply, id);
     }
     if created {
         ctx.notify(NOTIFY, "xgroup-createconsumer", a[1]);
         ctx.db().dirty += 1;
+    }
+    if propagating {
+        changes.acked = deleted;
+        propagate::record(ctx, &changes);
     }
     Ok(())
 }

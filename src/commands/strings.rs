@@ -10,6 +10,7 @@
 use super::Ctx;
 use super::args::{self, TimeUnit, expire_deadline, is};
 use super::error::{CmdError, CmdResult};
+use super::rewrite;
 use super::table::{Command, Group, cmd, flags::*};
 use crate::config::notify;
 use crate::protocol::Reply;
@@ -226,6 +227,16 @@ fn store(db: &mut Db, key: &[u8], value: &[u8], ttl: Ttl, now: i64) {
     }
 }
 
+/// A SET that gave a TTL (and SETEX, PSETEX) is recorded as `SET key value PXAT ms`, as
+/// Redis 7.0 records it: the deadline does not move on replay. NX/XX/GET held when it ran
+/// and are dropped.
+fn propagate_set_pxat(ctx: &mut Ctx, key: &[u8], value: &[u8], when: i64) {
+    if ctx.propagating() {
+        let w = rewrite::int(when);
+        ctx.propagate_as(rewrite::argv(&[b"SET", key, value, b"PXAT", &w]));
+    }
+}
+
 /// The events of a stored SET: `set`, then `expire` when it gave the key a TTL.
 fn notify_set(ctx: &mut Ctx, key: &[u8], ttl: Ttl) {
     ctx.notify(notify::STRING, "set", key);
@@ -266,6 +277,9 @@ fn set(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     if !blocked {
         store(db, a[1], a[2], opts.ttl, now);
         notify_set(ctx, a[1], opts.ttl);
+        if let Ttl::At(when) = opts.ttl {
+            propagate_set_pxat(ctx, a[1], a[2], when);
+        }
     }
     if !opts.get {
         ctx.reply().ok();
@@ -291,6 +305,7 @@ fn setex_generic(ctx: &mut Ctx, a: &[&[u8]], unit: TimeUnit, name: &'static str)
     let when = expire_deadline(a[2], unit, true, now, name)?;
     store(db, a[1], a[3], Ttl::At(when), now);
     notify_set(ctx, a[1], Ttl::At(when));
+    propagate_set_pxat(ctx, a[1], a[3], when);
     ctx.reply().ok();
     Ok(())
 }
@@ -311,6 +326,10 @@ fn getset(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     }
     store(db, a[1], a[2], Ttl::Clear, now);
     notify_set(ctx, a[1], Ttl::Clear);
+    // Recorded as the SET it amounts to (as Redis).
+    if ctx.propagating() {
+        ctx.propagate_as(rewrite::argv(&[b"SET", a[1], a[2]]));
+    }
     Ok(())
 }
 
@@ -321,6 +340,10 @@ fn getdel(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
             reply_str(reply, s);
             db.delete(a[1]);
             ctx.notify(notify::GENERIC, "del", a[1]);
+            if ctx.propagating() {
+                let lazy = ctx.srv.config.lazyfree_lazy_user_del;
+                ctx.propagate_as(rewrite::del(lazy, a[1]));
+            }
         }
         None => reply.null(),
     }
@@ -341,8 +364,13 @@ fn getex(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
         None => None,
     };
     reply_str(reply, s);
+    // GETEX itself is never recorded: its effect is, as DEL/UNLINK, PEXPIREAT or PERSIST.
+    // A deadline already past deletes the key, except while loading (Redis's
+    // `checkAlreadyExpired`): the key then keeps the past deadline.
+    let loading = ctx.srv.aof.loading;
+    let (db, _, _) = ctx.db_and_reply();
     let event = match deadline {
-        Some(when) if when <= now => {
+        Some(when) if when <= now && !loading => {
             db.delete(a[1]);
             Some("del")
         }
@@ -355,6 +383,14 @@ fn getex(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     };
     if let Some(event) = event {
         ctx.notify(notify::GENERIC, event, a[1]);
+        if ctx.propagating() {
+            let argv = match (event, deadline) {
+                ("del", _) => rewrite::del(ctx.srv.config.lazyfree_lazy_expire, a[1]),
+                ("expire", Some(when)) => rewrite::pexpireat(a[1], when),
+                _ => rewrite::argv(&[b"PERSIST", a[1]]),
+            };
+            ctx.propagate_as(argv);
+        }
     }
     Ok(())
 }
@@ -505,6 +541,10 @@ fn incrbyfloat(ctx: &mut Ctx, a: &[&[u8]]) -> CmdResult {
     };
     db.set(a[1], Value::Str(value), true, now);
     ctx.notify(notify::STRING, "incrbyfloat", a[1]);
+    // Recorded as the value it produced, so float formatting never matters on replay.
+    if ctx.propagating() {
+        ctx.propagate_as(rewrite::argv(&[b"SET", a[1], &result, b"KEEPTTL"]));
+    }
     ctx.reply().bulk(&result);
     Ok(())
 }

@@ -12,6 +12,7 @@
 use super::super::Ctx;
 use super::super::args::{self, is, timeout_deadline};
 use super::super::error::{CmdError, CmdResult};
+use super::super::rewrite;
 use super::{lookup_write, notify_removal, positive, reply_elem};
 use crate::storage::value::Value;
 
@@ -126,6 +127,19 @@ fn pop_generic(
         Where::Max => "zpopmax",
     };
     notify_removal(ctx, event, key, popped.len(), emptied);
+    // The multi-key and blocking forms (those that reply with the key) are recorded as
+    // ZPOPMIN/ZPOPMAX on the key served, as Redis: a replay neither waits nor picks.
+    if shape.emit_key && ctx.propagating() {
+        let name: &[u8] = match w {
+            Where::Min => b"ZPOPMIN",
+            Where::Max => b"ZPOPMAX",
+        };
+        let mut argv = rewrite::argv(&[name, key]);
+        if count.is_some() {
+            argv.push(rewrite::int(n as i64));
+        }
+        ctx.propagate_as(argv);
+    }
     Ok(true)
 }
 
