@@ -1448,7 +1448,6 @@ fn blocking_and_failing_commands_replay_without_stopping() {
 /// on state (relative TTLs, SPOP, XADD *, blocking pops, consumer groups, FLUSHDB on one
 /// database...) replays to the same data, in ferrokv and in Redis 7.0.
 #[test]
-#[ignore = "needs the deterministic propagation of the commands (branch aofprop): XADD *, FLUSHDB, relative TTLs, SPOP, ..."]
 fn replay_reproduces_what_each_command_did() {
     let dir = TempDir::new("aof-replay");
     let mut p = ferro(&dir, &[]);

@@ -863,7 +863,6 @@ fn flushdb_and_swapdb_are_recorded() {
 /// Keys evicted at random (allkeys-random) are recorded as deletions: the replay keeps
 /// the keys the server kept.
 #[test]
-#[ignore = "AOF core: evictions are not recorded (propagate::deletion is never called)"]
 fn evictions_are_recorded_as_deletions() {
     let dir = TempDir::new("aof-evict");
     let mut p = start_ferrokv(dir.path(), &[("maxmemory-policy", "allkeys-random")]);
@@ -906,7 +905,6 @@ fn evictions_are_recorded_as_deletions() {
 /// Keys whose TTL passes while the server is down. On replay, a command that ran while
 /// the key was alive must see it alive (Redis expires nothing while loading).
 #[test]
-#[ignore = "AOF core: keys expire during AOF loading (see the aofprop report)"]
 fn keys_expiring_before_the_restart_replay_as_they_ran() {
     let dir = TempDir::new("aof-expired");
     let mut p = start_ferrokv(dir.path(), &[]);

@@ -134,6 +134,8 @@ pub fn perform_evictions(srv: &mut ServerState, mut me: Option<&mut Client>) -> 
         let before = crate::alloc::allocated().unwrap_or(0) as u64;
         // Deleting touches WATCHers, as Redis's signalModifiedKey.
         srv.dbs[db].delete(&key);
+        let lazy = srv.config.lazyfree_lazy_eviction;
+        crate::server::propagate::deletion(srv, db, &key, lazy);
         notify::event(
             srv,
             me.as_deref_mut(),

@@ -70,6 +70,9 @@ pub struct Db {
     /// also listed in `expired_log`, to be recorded as deletions.
     pub log_expired: bool,
     pub expired_log: Vec<Key>,
+    /// Nothing expires while the AOF is replayed (Redis's keyIsExpired during loading):
+    /// a command replays against the keys that were alive when it first ran.
+    pub expiry_paused: bool,
     /// Reads leave the LRU clock alone while a forked snapshot child runs: writing it
     /// would copy every page a read touches (Redis skips it then too).
     pub lru_frozen: bool,
@@ -101,7 +104,7 @@ impl Db {
 
     /// Delete `key` if its deadline has passed. Returns true when it was expired.
     fn expire_if_needed(&mut self, key: &[u8], now: i64) -> bool {
-        if self.expires.is_empty() {
+        if self.expires.is_empty() || self.expiry_paused {
             return false;
         }
         match self.expires.get(key) {
@@ -483,6 +486,9 @@ impl Db {
     ) -> ExpireStats {
         if self.expires.is_empty() {
             self.avg_ttl = 0;
+            return ExpireStats::default();
+        }
+        if self.expiry_paused {
             return ExpireStats::default();
         }
         let mut picked = Vec::with_capacity(samples);

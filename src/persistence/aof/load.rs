@@ -45,6 +45,21 @@ pub fn load_all(
     dir: &Path,
     manifest: &super::manifest::Manifest,
 ) -> Result<Loaded, String> {
+    for db in srv.dbs.iter_mut() {
+        db.expiry_paused = true;
+    }
+    let r = load_all_files(srv, dir, manifest);
+    for db in srv.dbs.iter_mut() {
+        db.expiry_paused = false;
+    }
+    r
+}
+
+fn load_all_files(
+    srv: &mut ServerState,
+    dir: &Path,
+    manifest: &super::manifest::Manifest,
+) -> Result<Loaded, String> {
     let files: Vec<_> = manifest.files().cloned().collect();
     let mut total = Loaded::default();
     for (i, f) in files.iter().enumerate() {
@@ -253,7 +268,10 @@ fn load_file(
             srv.log.notice("Reading RDB base file on AOF loading...");
         }
         let logger = srv.log.clone();
-        let opts = super::super::load_options(srv, Some(&logger), None);
+        let mut opts = super::super::load_options(srv, Some(&logger), None);
+        // A base keeps keys whose TTL passed, as Redis (RDBFLAGS_AOF_PREAMBLE): commands
+        // after it ran while they were alive. They expire once the replay is done.
+        opts.skip_expired = false;
         let mut r = Reader::new(&mut file);
         let outcome = rdb::load::load_snapshot(&mut r, &mut srv.dbs, &opts).map_err(|e| {
             format!(
