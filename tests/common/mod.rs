@@ -613,15 +613,14 @@ fn redis_required() -> bool {
         || std::env::var("FERROKV_REQUIRE_REDIS").is_ok_and(|v| v == "1")
 }
 
-/// The path of a tool from the Redis distribution, if it is installed.
+/// The path of a tool from the Redis distribution, if it is installed (looked up in PATH:
+/// not every tool answers `--version`, redis-check-aof takes it for a file name).
 fn find_tool(name: &str) -> Option<String> {
-    let ok = Command::new(name)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    ok.then(|| name.to_string())
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|p| p.join(name))
+        .find(|p| p.is_file())
+        .map(|p| p.display().to_string())
 }
 
 /// `None` (after printing a notice) when `name` is missing and Redis is not required;
