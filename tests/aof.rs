@@ -1802,3 +1802,42 @@ fn clients_get_loading_while_the_aof_replays() {
     assert!(info.contains("loading:0\r\n"), "{info}");
     p.shutdown(&[]);
 }
+
+/// Under `appendfsync always` replies wait for the fsync, and a client is not read while
+/// it waits: pipelined clients stopped in the middle of their batch must be resumed once
+/// released, or they would wait forever for replies to requests still in their buffer.
+#[test]
+fn pipelined_clients_under_always_get_every_reply() {
+    let dir = TempDir::new("aof-pipeline");
+    let mut p = ferro(&dir, &[("appendfsync", "always")]);
+    let port = p.port;
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let mut c = RespClient::connect(port);
+                for round in 0..30 {
+                    let mut batch = Vec::new();
+                    for i in 0..40 {
+                        let k = format!("p:{t}:{round}:{i}");
+                        batch.extend_from_slice(&encode_request(&[b"SET", k.as_bytes(), b"v"]));
+                    }
+                    c.send_raw(&batch);
+                    for i in 0..40 {
+                        let r = c.try_read_reply(Duration::from_secs(20));
+                        assert_eq!(
+                            r.as_deref(),
+                            Some(&b"+OK\r\n"[..]),
+                            "thread {t} round {round} reply {i}"
+                        );
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("a pipelined client failed");
+    }
+    let mut c = p.client();
+    c.expect(&["DBSIZE"], b":9600\r\n");
+    p.shutdown(&[]);
+}

@@ -628,9 +628,12 @@ pub(super) fn write_out(state: &mut ServerState, client: &mut Client) -> bool {
         crate::persistence::aof::before_replies(state);
     }
     if client.aof_hold != 0 {
+        // Written when the fsync covering its commands completes. Either way the client
+        // goes through the held list once, so that it is read again: a hold may have
+        // stopped it in the middle of a pipeline, with requests left in its buffer that
+        // no readable event will announce.
+        state.aof.held.push(client.slot);
         if crate::persistence::aof::must_hold(state, client.aof_hold) {
-            // Written when the fsync covering its commands completes.
-            state.aof.held.push(client.slot);
             return true;
         }
         client.aof_hold = 0;
