@@ -333,7 +333,9 @@ impl Server {
                 break;
             }
             if crate::persistence::aof::must_hold(&self.state, client.aof_hold) {
-                // Replies wait for an AOF fsync; read on once they are written.
+                // Replies wait for an AOF fsync. The requests already buffered ran (their
+                // replies wait together, the hold moving to the last one); nothing more
+                // is read until they are written.
                 break;
             }
             if reads == READS_PER_TURN {
@@ -560,7 +562,6 @@ pub(super) fn process_input(state: &mut ServerState, client: &mut Client) {
         && !client.close_after_reply
         && !client.output_paused()
         && client.blocked.is_none()
-        && !crate::persistence::aof::must_hold(state, client.aof_hold)
     {
         let limits = Limits {
             max_bulk_len: max_bulk,

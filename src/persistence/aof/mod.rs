@@ -12,7 +12,8 @@
 //! fsync thread while the event loop goes on serving other clients. Every client that ran
 //! a command is held ([`Client::aof_hold`](crate::server::Client)) until the log is synced
 //! up to where it stood after that command (offsets in `written`/`synced` count every
-//! byte ever appended); a held client is neither written to nor read from. When an fsync
+//! byte ever appended); a held client is not written to and its socket is not read
+//! (requests it had already sent still run, moving its hold forward). When an fsync
 //! completes, the thread wakes the loop through a mio waker, the clients it covers are
 //! released, and the next fsync starts at once for everything written meanwhile. One
 //! fsync thus covers every write of one or more loop iterations, and the disk's latency
