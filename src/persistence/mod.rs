@@ -22,6 +22,7 @@
 //! `Db::touch`) minus its value at the last successful save.
 
 pub mod aof;
+pub mod child;
 pub mod crc64;
 pub mod lzf;
 pub mod rdb;
@@ -307,47 +308,42 @@ pub fn fork_active(srv: &ServerState) -> bool {
 
 /// Reap a finished BGSAVE child (backgroundSaveDoneHandler).
 fn check_child(srv: &mut ServerState) {
-    let Some(child) = &srv.persist.child else {
+    let Some(pid) = srv.persist.child.as_ref().map(|c| c.pid) else {
         return;
     };
-    let pid = child.pid;
-    let mut status = 0i32;
-    // SAFETY: waitpid writes the status into our local.
-    let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-    if r == 0 {
+    let Some(exit) = child::try_reap(pid) else {
         return;
-    }
-    let Some(child) = srv.persist.child.take() else {
+    };
+    let Some(c) = srv.persist.child.take() else {
         return;
     };
     set_fork_mode(srv, false);
     let now = crate::server::unix_ms() / 1000;
-    srv.persist.last_bgsave_time_sec = now - child.start;
-    if r < 0 {
-        srv.log.warning(&format!(
-            "waitpid() returned an error: {}. child_type: RDB, child_pid = {pid}",
-            std::io::Error::last_os_error()
-        ));
-        srv.persist.last_bgsave_ok = false;
-        return;
-    }
-    if libc::WIFEXITED(status) {
-        if libc::WEXITSTATUS(status) == 0 {
+    srv.persist.last_bgsave_time_sec = now - c.start;
+    match exit {
+        child::Exit::Success => {
             srv.log.notice("Background saving terminated with success");
-            srv.persist.dirty_at_save = child.dirty_at_fork;
+            srv.persist.dirty_at_save = c.dirty_at_fork;
             srv.persist.lastsave = now;
             srv.persist.last_bgsave_ok = true;
-        } else {
+        }
+        child::Exit::Failed => {
             srv.log.warning("Background saving error");
             srv.persist.last_bgsave_ok = false;
         }
-    } else if libc::WIFSIGNALED(status) {
-        let sig = libc::WTERMSIG(status);
-        srv.log
-            .warning(&format!("Background saving terminated by signal {sig}"));
-        let _ = std::fs::remove_file(temp_path(srv, pid as u32));
-        // SIGUSR1 is how the server itself cancels a child: not an error.
-        if sig != libc::SIGUSR1 {
+        child::Exit::Signaled(sig) => {
+            srv.log
+                .warning(&format!("Background saving terminated by signal {sig}"));
+            let _ = std::fs::remove_file(temp_path(srv, pid as u32));
+            // SIGUSR1 is how the server itself cancels a child: not an error.
+            if sig != libc::SIGUSR1 {
+                srv.persist.last_bgsave_ok = false;
+            }
+        }
+        child::Exit::WaitError(e) => {
+            srv.log.warning(&format!(
+                "waitpid() returned an error: {e}. child_type: RDB, child_pid = {pid}"
+            ));
             srv.persist.last_bgsave_ok = false;
         }
     }
@@ -355,15 +351,10 @@ fn check_child(srv: &mut ServerState) {
 
 /// Stop a running BGSAVE child and remove its temporary file.
 pub fn kill_child(srv: &mut ServerState) {
-    if let Some(child) = srv.persist.child.take() {
+    if let Some(c) = srv.persist.child.take() {
         set_fork_mode(srv, false);
-        // SAFETY: signalling and reaping our own child.
-        unsafe {
-            libc::kill(child.pid, libc::SIGUSR1);
-            let mut status = 0;
-            libc::waitpid(child.pid, &mut status, 0);
-        }
-        let _ = std::fs::remove_file(temp_path(srv, child.pid as u32));
+        child::kill_and_reap(c.pid);
+        let _ = std::fs::remove_file(temp_path(srv, c.pid as u32));
     }
 }
 

@@ -856,38 +856,37 @@ pub fn rewrite_start(srv: &mut ServerState) -> Result<(), RewriteError> {
     }
     // Everything so far goes to the current file; what follows the fork, to a new one.
     flush(srv, true);
-    if srv.aof.status == Status::WaitRewrite {
-        // No log yet: the writes that follow the fork wait in a temporary file.
-        let name = temp_incr_name(srv);
-        let file = File::create(dir.join(&name)).and_then(|_| open_append(srv, &name));
-        let file = match file {
-            Ok(f) => f,
+    // The file writes go to from the fork on (openNewIncrAofForAppend).
+    let open_incr = |srv: &mut ServerState, name: &str, fresh: bool| {
+        let opened = if fresh {
+            File::create(dir.join(name)).and_then(|_| open_append(srv, name))
+        } else {
+            open_append(srv, name)
+        };
+        match opened {
+            Ok(f) => {
+                srv.log.notice(&format!(
+                    "Creating AOF incr file {name} on background rewrite"
+                ));
+                Ok(f)
+            }
             Err(e) => {
                 srv.log
                     .warning(&format!("Can't open the append-only file {name}: {e}"));
                 srv.aof.last_rewrite_ok = false;
-                return Err(RewriteError::Failed);
+                Err(RewriteError::Failed)
             }
-        };
-        srv.log.notice(&format!(
-            "Creating AOF incr file {name} on background rewrite"
-        ));
+        }
+    };
+    if srv.aof.status == Status::WaitRewrite {
+        // No log yet: the writes that follow the fork wait in a temporary file.
+        let name = temp_incr_name(srv);
+        let file = open_incr(srv, &name, true)?;
         set_current_file(srv, file);
     } else if srv.aof.status == Status::On {
         let seq = srv.aof.manifest.incr_seq + 1;
         let name = incr_name(srv, seq);
-        let file = match open_append(srv, &name) {
-            Ok(f) => f,
-            Err(e) => {
-                srv.log
-                    .warning(&format!("Can't open the append-only file {name}: {e}"));
-                srv.aof.last_rewrite_ok = false;
-                return Err(RewriteError::Failed);
-            }
-        };
-        srv.log.notice(&format!(
-            "Creating AOF incr file {name} on background rewrite"
-        ));
+        let file = open_incr(srv, &name, false)?;
         srv.aof.manifest.incrs.push(FileInfo { name, seq });
         srv.aof.manifest.incr_seq = seq;
         if let Err(e) = persist_manifest(srv, &srv.aof.manifest) {
@@ -963,25 +962,21 @@ fn rewrite_child(srv: &ServerState) -> i32 {
 
 /// Reap a finished rewrite child and install its base (backgroundRewriteDoneHandler).
 fn check_child(srv: &mut ServerState) {
-    let Some(child) = &srv.aof.child else {
+    use super::child::{self, Exit};
+    let Some(pid) = srv.aof.child.as_ref().map(|c| c.pid) else {
         return;
     };
-    let pid = child.pid;
-    let mut status = 0i32;
-    // SAFETY: waitpid writes into our local.
-    let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-    if r == 0 {
+    let Some(exit) = child::try_reap(pid) else {
         return;
-    }
+    };
     let Some(child) = srv.aof.child.take() else {
         return;
     };
     super::set_fork_mode(srv, false);
     let now = crate::server::unix_ms() / 1000;
     srv.aof.last_rewrite_time_sec = now - child.start;
-    let ok = r > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
     let tmp = temp_rewrite_path(srv, pid);
-    if ok {
+    if let Exit::Success = exit {
         srv.log
             .notice("Background AOF rewrite terminated with success");
         if install_rewrite(srv, &tmp).is_ok() {
@@ -993,9 +988,8 @@ fn check_child(srv: &mut ServerState) {
         }
         srv.aof.last_rewrite_ok = false;
         srv.aof.consecutive_failures += 1;
-    } else if r > 0 && libc::WIFSIGNALED(status) {
+    } else if let Exit::Signaled(sig) = exit {
         // SIGUSR1 is how we stop a child: not a failure.
-        let sig = libc::WTERMSIG(status);
         if sig != libc::SIGUSR1 {
             srv.aof.last_rewrite_ok = false;
             srv.aof.consecutive_failures += 1;
@@ -1116,12 +1110,7 @@ fn install_rewrite(srv: &mut ServerState, tmp: &Path) -> Result<(), ()> {
 pub fn kill_child(srv: &mut ServerState) {
     if let Some(child) = srv.aof.child.take() {
         super::set_fork_mode(srv, false);
-        // SAFETY: signalling and reaping our own child.
-        unsafe {
-            libc::kill(child.pid, libc::SIGUSR1);
-            let mut status = 0;
-            libc::waitpid(child.pid, &mut status, 0);
-        }
+        super::child::kill_and_reap(child.pid);
         remove_temp_files(srv, child.pid);
     }
 }

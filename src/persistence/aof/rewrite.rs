@@ -26,6 +26,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 
 use super::encode_command;
+use crate::persistence::rdb::SyncingFile;
 use crate::server::ServerState;
 use crate::storage::Db;
 use crate::storage::encodings::listpack::LpEntry;
@@ -41,20 +42,12 @@ use crate::util::numbers::{fmt_f64_17g, fmt_i64};
 /// AOF_REWRITE_ITEMS_PER_CMD): bounds the size of one command when it is replayed.
 pub const ITEMS_PER_CMD: usize = 64;
 
-/// fsync every this many bytes when `aof-rewrite-incremental-fsync` is on (Redis's
-/// REDIS_AUTOSYNC_BYTES), so the final fsync has little left to flush.
-const AUTOSYNC_BYTES: u64 = 4 * 1024 * 1024;
-
 /// Write the command form of the dataset to `tmp`, fsync it, rename it to `path` and
 /// fsync the directory. On error `tmp` is removed and `path` untouched.
 pub fn write_file(srv: &ServerState, path: &Path, tmp: &Path) -> io::Result<()> {
     let file = File::create(tmp)?;
     let written = (|| {
-        let sink = SyncingFile {
-            file,
-            autosync: srv.config.aof_rewrite_incremental_fsync,
-            unsynced: 0,
-        };
+        let sink = SyncingFile::new(file, srv.config.aof_rewrite_incremental_fsync);
         let mut w = CmdWriter {
             out: BufWriter::with_capacity(1 << 16, sink),
             num: Vec::with_capacity(24),
@@ -78,29 +71,6 @@ pub fn write_file(srv: &ServerState, path: &Path, tmp: &Path) -> io::Result<()> 
         let _ = d.sync_all();
     }
     Ok(())
-}
-
-/// A file that fdatasyncs every [`AUTOSYNC_BYTES`] written when asked to (rio's autosync).
-struct SyncingFile {
-    file: File,
-    autosync: bool,
-    unsynced: u64,
-}
-
-impl Write for SyncingFile {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.file.write(buf)?;
-        self.unsynced += n as u64;
-        if self.autosync && self.unsynced >= AUTOSYNC_BYTES {
-            self.file.sync_data()?;
-            self.unsynced = 0;
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
-    }
 }
 
 /// Writes commands in the RESP form. Commands of a fixed shape go through

@@ -47,13 +47,23 @@ impl std::fmt::Display for LoadError {
 
 /// Fsync every this many bytes while writing (`rdb-save-incremental-fsync`, Redis's
 /// REDIS_AUTOSYNC_BYTES), so the final fsync has little left to flush.
-const AUTOSYNC_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const AUTOSYNC_BYTES: u64 = 4 * 1024 * 1024;
 
-/// A file that fsyncs as it goes when asked to.
-struct SyncingFile {
-    file: File,
+/// A file that fsyncs as it goes when asked to (also the AOF rewrite's sink).
+pub(crate) struct SyncingFile {
+    pub(crate) file: File,
     autosync: bool,
     unsynced: u64,
+}
+
+impl SyncingFile {
+    pub(crate) fn new(file: File, autosync: bool) -> SyncingFile {
+        SyncingFile {
+            file,
+            autosync,
+            unsynced: 0,
+        }
+    }
 }
 
 impl Write for SyncingFile {
