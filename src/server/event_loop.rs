@@ -233,6 +233,22 @@ impl Server {
         let mut flush = std::mem::take(&mut self.state.pubsub.flush);
         flush.sort_unstable();
         flush.dedup();
+        // Under `appendfsync always` a message (a keyspace event about a write) waits
+        // for the fsync like a reply would.
+        let hold = crate::persistence::aof::hold_target(&self.state);
+        if hold != 0 {
+            for &slot in &flush {
+                if let Some(c) = self
+                    .state
+                    .clients
+                    .slots
+                    .get_mut(slot)
+                    .and_then(|c| c.as_mut())
+                {
+                    c.aof_hold = c.aof_hold.max(hold);
+                }
+            }
+        }
         self.pending_writes.extend(flush);
     }
 
