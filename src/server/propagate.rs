@@ -54,12 +54,15 @@ pub fn collect_expired(srv: &mut ServerState) {
             continue;
         }
         for key in db.expired_log.drain(..) {
-            let name: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
-            srv.propagate
-                .pending
-                .push((i, vec![name.to_vec(), key.to_vec()]));
+            srv.propagate.pending.push((i, del_argv(&key, lazy)));
         }
     }
+}
+
+/// `DEL key`, or `UNLINK key` when the matching lazyfree option is on (as Redis records).
+fn del_argv(key: &[u8], lazy: bool) -> Vec<Vec<u8>> {
+    let name: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
+    vec![name.to_vec(), key.to_vec()]
 }
 
 /// Record a key removed outside any command's own logic (eviction).
@@ -67,8 +70,7 @@ pub fn deletion(srv: &mut ServerState, db: usize, key: &[u8], lazy: bool) {
     if !srv.propagate.enabled {
         return;
     }
-    let name: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
-    srv.propagate.push(db, vec![name.to_vec(), key.to_vec()]);
+    srv.propagate.push(db, del_argv(key, lazy));
     if srv.propagate.depth == 0 {
         flush(srv);
     }
@@ -82,14 +84,11 @@ pub fn flush(srv: &mut ServerState) {
     if srv.propagate.pending.is_empty() {
         return;
     }
-    let pending = std::mem::take(&mut srv.propagate.pending);
+    let mut pending = std::mem::take(&mut srv.propagate.pending);
     crate::persistence::aof::feed(srv, &pending, true);
-    // Keep the allocation for the next command.
-    let mut pending = pending;
+    // Keep the allocation for the next command (feeding records nothing new).
     pending.clear();
-    if srv.propagate.pending.is_empty() {
-        srv.propagate.pending = pending;
-    }
+    srv.propagate.pending = pending;
 }
 
 /// Emit expirations that happened outside commands (the active expiry cycle). They are

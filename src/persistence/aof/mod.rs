@@ -245,35 +245,18 @@ fn persist_manifest(srv: &ServerState, m: &Manifest) -> std::io::Result<()> {
 
 /// Append the RESP form of `argv` (`*N` then `$len` blocks) to `out`.
 pub fn encode_command<A: AsRef<[u8]>>(out: &mut Vec<u8>, argv: &[A]) {
-    let mut num = itoa_buf();
+    use crate::util::numbers::fmt_i64;
     out.push(b'*');
-    out.extend_from_slice(fmt_usize(&mut num, argv.len()));
+    fmt_i64(argv.len() as i64, out);
     out.extend_from_slice(b"\r\n");
     for a in argv {
         let a = a.as_ref();
         out.push(b'$');
-        out.extend_from_slice(fmt_usize(&mut num, a.len()));
+        fmt_i64(a.len() as i64, out);
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(a);
         out.extend_from_slice(b"\r\n");
     }
-}
-
-fn itoa_buf() -> [u8; 20] {
-    [0; 20]
-}
-
-fn fmt_usize(buf: &mut [u8; 20], mut n: usize) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &buf[i..]
 }
 
 impl Aof {
